@@ -21,6 +21,7 @@ function(bootfw_add_plugin NAME)
     PREFIX "" OUTPUT_NAME "bootfw-${NAME}"
     CXX_VISIBILITY_PRESET hidden VISIBILITY_INLINES_HIDDEN ON
     LIBRARY_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/plugins-out)
+  set_property(GLOBAL APPEND PROPERTY BOOTFW_PLUGIN_TARGETS ${target})
   # A missing symbol must fail at link time, not at dlopen (RTLD_NOW) or at the first packet.
   target_link_options(${target} PRIVATE -Wl,--no-undefined)
 

@@ -1,0 +1,16 @@
+#pragma once
+
+#include <bootfw/sdk/static_plugins.hpp>
+
+#include <filesystem>
+#include <span>
+#include <string>
+
+namespace bootfw::cli {
+std::filesystem::path self_directory();
+std::string default_plugin_directory();
+/// The statically linked plugins of this binary (empty when built without them).
+std::span<const sdk::static_plugin> builtin_plugins() noexcept;
+/// `bootfw explain …` (argv[0] is "explain").
+int explain_main(int argc, char** argv);
+}  // namespace bootfw::cli

@@ -1,0 +1,117 @@
+// The per-instance runtime bootfw gives a plugin: a strand executor on the server's io_context, timers,
+// UDP sockets (recvmsg with IP_PKTINFO), blocking work, and the sdk::host that bundles them.
+//
+// Lifetime rule (STYLE.md, Boost.DLL): every asio handler that may run plugin code, or destroy a
+// std::function made by plugin code, holds the instance_executor, which holds the plugin's library.
+#pragma once
+
+#include <bootfw/sdk/host.hpp>
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "interfaces.hpp"
+#include "log.hpp"
+#include "metrics.hpp"
+
+namespace bootfw {
+
+class plugin_library;
+
+/// What the pipeline offers a plugin through its host (implemented by the server's pipeline).
+class pipeline_services {
+ public:
+  virtual ~pipeline_services() = default;
+  virtual sdk::boot_decision decide_boot(const sdk::client_facts& facts) = 0;
+  virtual sdk::resolve_outcome resolve(const sdk::resolve_request& request) = 0;
+  virtual sdk::open_error probe(std::string_view path) = 0;
+  virtual std::optional<sdk::client_record> find_client(sdk::ipv4_address address) const = 0;
+  virtual void record(std::string_view instance, const sdk::boot_event& event) noexcept = 0;
+};
+
+/// Shared by all instances of one server.
+struct runtime_context {
+  boost::asio::io_context& io;
+  boost::asio::thread_pool& blocking;
+  log_sink& sink;
+  metrics_store& metrics;
+  interface_table& interfaces;
+};
+
+/// A plugin instance's executor: an asio strand, so calls into one instance never run concurrently.
+class instance_executor final : public sdk::executor, public std::enable_shared_from_this<instance_executor> {
+ public:
+  using strand_type = boost::asio::strand<boost::asio::io_context::executor_type>;
+
+  instance_executor(runtime_context& ctx, std::shared_ptr<const plugin_library> lib, named_logger& log);
+
+  void post(std::function<void()> fn) override;
+  std::unique_ptr<sdk::timer> make_timer() override;
+  std::unique_ptr<sdk::udp_socket> open_udp(const sdk::udp_options& options, std::error_code& ec) override;
+  void run_blocking(std::function<void()> work, std::function<void()> done) override;
+
+  /// Runs fn on the strand and waits for it (control path: configure/start/stop). Runs inline when the
+  /// caller already runs on the io_context. Rethrows what fn threw.
+  void run_and_wait(const std::function<void()>& fn);
+  /// Runs a data-path call: anything thrown is logged (rate-limited) and swallowed.
+  void guarded(const char* what, const std::function<void()>& fn) noexcept;
+  /// After stop: posted work and timers are dropped instead of run.
+  void mark_stopped() noexcept { stopped_.store(true); }
+  bool stopped() const noexcept { return stopped_.load(); }
+
+  strand_type& strand() noexcept { return strand_; }
+  runtime_context& context() noexcept { return ctx_; }
+  named_logger& log() noexcept { return log_; }
+
+ private:
+  runtime_context& ctx_;
+  std::shared_ptr<const plugin_library> lib_;  // keeps the plugin's code mapped while handlers exist
+  named_logger& log_;
+  strand_type strand_;
+  std::atomic<bool> stopped_{false};
+};
+
+/// sdk::host for one plugin instance.
+class plugin_host final : public sdk::host {
+ public:
+  plugin_host(runtime_context& ctx, std::string instance, std::shared_ptr<const plugin_library> lib,
+              std::string state_directory);
+  ~plugin_host() override;
+
+  void attach(pipeline_services* pipeline) noexcept { pipeline_ = pipeline; }
+
+  std::string_view instance_name() const noexcept override { return name_; }
+  sdk::logger& log() noexcept override { return log_; }
+  sdk::metrics_registry& metrics() noexcept override { return metrics_; }
+  sdk::executor& exec() noexcept override { return *executor_; }
+  std::chrono::steady_clock::time_point now() const noexcept override { return std::chrono::steady_clock::now(); }
+  std::chrono::system_clock::time_point wall_now() const noexcept override {
+    return std::chrono::system_clock::now();
+  }
+  std::string state_directory() const override;
+  std::uint32_t interface_mtu(std::uint32_t interface_index) const noexcept override;
+  sdk::boot_decision decide_boot(const sdk::client_facts& facts) override;
+  sdk::resolve_outcome resolve(const sdk::resolve_request& request) override;
+  sdk::open_error probe(std::string_view path) override;
+  std::optional<sdk::client_record> find_client(sdk::ipv4_address address) const override;
+  void record(const sdk::boot_event& event) noexcept override;
+
+  instance_executor& executor_impl() noexcept { return *executor_; }
+  named_logger& logger_impl() noexcept { return log_; }
+
+ private:
+  runtime_context& ctx_;
+  std::string name_;
+  named_logger log_;
+  instance_metrics metrics_;
+  std::shared_ptr<instance_executor> executor_;
+  std::string state_dir_;
+  pipeline_services* pipeline_ = nullptr;
+};
+
+}  // namespace bootfw

@@ -1,0 +1,256 @@
+// bootfw::server (sdk/include/bootfw/sdk/embed.hpp): owns one configuration generation at a time, the DHCP
+// service, the worker threads, and everything shared across reloads (logs, metrics, client sessions).
+#include <bootfw/sdk/embed.hpp>
+
+#include <fmt/format.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <condition_variable>
+#include <thread>
+
+#include "config.hpp"
+#include "dhcp/service.hpp"
+#include "interfaces.hpp"
+#include "loader.hpp"
+#include "log.hpp"
+#include "metrics.hpp"
+#include "metrics_http.hpp"
+#include "offline.hpp"
+#include "pipeline.hpp"
+#include "runtime.hpp"
+#include "sessions.hpp"
+#include "version.hpp"
+
+namespace bootfw {
+
+namespace asio = boost::asio;
+
+struct server::impl {
+  server_options options;
+  std::unique_ptr<asio::io_context> owned_io;
+  asio::io_context& io;
+  log_sink sink;
+  named_logger log{sink, "bootfw"};
+  metrics_store metrics;
+  interface_table interfaces;
+  asio::thread_pool blocking{1};
+  runtime_context ctx{io, blocking, sink, metrics, interfaces};
+  client_sessions sessions{sink, metrics};
+
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  std::vector<std::thread> threads;
+  std::atomic<bool> stopping{false};
+
+  std::mutex mutex;  // guards the fields below
+  std::condition_variable stopped_cv;
+  bool running = false;
+  server_config config;
+  std::shared_ptr<pipeline> current;
+  std::shared_ptr<dhcp::service> dhcp;
+  std::shared_ptr<metrics_endpoint> metrics_http;
+
+  impl(asio::io_context* given, server_options o)
+      : options(std::move(o)),
+        owned_io(given ? nullptr : std::make_unique<asio::io_context>()),
+        io(given ? *given : *owned_io),
+        sink(options.log_level.value_or(log_level::info), options.log_stream ? options.log_stream : stderr) {}
+
+  library_loader_options loader() const { return {options.builtins}; }
+
+  void start_threads(unsigned n) {
+    stopping = false;
+    work.emplace(io.get_executor());
+    for (unsigned i = 0; i < n; ++i)
+      threads.emplace_back([this] {
+        // run_for in a loop rather than run(): on a host's shared io_context our threads must be able to
+        // leave at stop() while the host's own work keeps the context alive.
+        while (!stopping.load()) {
+          if (io.stopped()) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            continue;
+          }
+          try {
+            io.run_for(std::chrono::milliseconds(200));
+          } catch (const std::exception& e) {
+            log.write(log_level::error, fmt::format("event loop handler threw: {}", e.what()));
+          }
+        }
+      });
+  }
+
+  void stop_threads() noexcept {
+    stopping = true;
+    work.reset();
+    for (auto& t : threads)
+      if (t.joinable()) t.join();
+    threads.clear();
+    if (owned_io) {
+      owned_io->restart();
+      owned_io->poll();  // run what the teardown posted (handlers releasing plugin objects)
+    }
+  }
+
+  std::shared_ptr<dhcp::service> make_dhcp(const server_config& cfg, const std::shared_ptr<pipeline>& p) {
+    if (!cfg.dhcp_enabled || p->chain(sdk::plugin_kind::dhcp_responder).empty()) return nullptr;
+    auto s = std::make_shared<dhcp::service>(ctx, sessions, cfg);
+    s->use(p);
+    s->start();
+    return s;
+  }
+};
+
+server::server(server_options options) : impl_(std::make_unique<impl>(nullptr, std::move(options))) {}
+server::server(boost::asio::io_context& io, server_options options)
+    : impl_(std::make_unique<impl>(&io, std::move(options))) {}
+server::~server() { stop(); }
+
+void server::start() {
+  auto& m = *impl_;
+  std::lock_guard lock(m.mutex);
+  if (m.running) return;
+  auto cfg = load_server_config(m.options.plugins_file, m.options.plugin_directory);
+  m.sink.set_level(m.options.log_level.value_or(cfg.log_level));
+  m.start_threads(m.options.threads.value_or(cfg.threads));
+  try {
+    auto p = std::make_shared<pipeline>(m.ctx, m.sessions, cfg, m.loader());
+    p->start();
+    try {
+      m.dhcp = m.make_dhcp(cfg, p);
+    } catch (...) {
+      p->stop();
+      throw;
+    }
+    if (cfg.metrics_address) {
+      m.metrics_http = std::make_shared<metrics_endpoint>(m.io, [&m] { return m.metrics.render(); });
+      try {
+        m.metrics_http->start(*cfg.metrics_address);
+      } catch (...) {
+        if (m.dhcp) m.dhcp->stop();
+        m.dhcp.reset();
+        p->stop();
+        throw;
+      }
+    }
+    m.current = std::move(p);
+    m.config = std::move(cfg);
+    m.running = true;
+  } catch (...) {
+    m.current.reset();
+    m.metrics_http.reset();
+    m.stop_threads();
+    throw;
+  }
+  std::string names;
+  for (auto& s : m.current->slots())
+    names += fmt::format("{}{} ({} {})", names.empty() ? "" : ", ", s->entry.name, s->library->info().name,
+                         sdk::kind_name(s->entry.kind));
+  m.log.write(log_level::info, fmt::format("bootfw {} (plugin ABI {}) serving with {} thread(s): {}", version(),
+                                           BOOTFW_SDK_ABI_VERSION, m.threads.size(), names));
+  if (m.dhcp)
+    if (auto ep = m.dhcp->endpoint()) m.log.write(log_level::info, fmt::format("DHCP on {}", ep->to_string()));
+}
+
+void server::stop() noexcept {
+  auto& m = *impl_;
+  {
+    std::lock_guard lock(m.mutex);
+    if (!m.running) return;
+    m.running = false;
+    if (m.metrics_http) m.metrics_http->stop();
+    if (m.dhcp) m.dhcp->stop();
+    if (m.current) m.current->stop();
+    m.dhcp.reset();
+    m.current.reset();  // destroys instances on their strands: threads must still run
+    m.stop_threads();
+    m.log.write(log_level::info, "stopped");
+  }
+  m.stopped_cv.notify_all();
+}
+
+bool server::reload(std::string& error) {
+  auto& m = *impl_;
+  std::lock_guard lock(m.mutex);
+  if (!m.running) {
+    error = "server is not running";
+    return false;
+  }
+  std::shared_ptr<pipeline> next;
+  server_config cfg;
+  try {
+    cfg = load_server_config(m.options.plugins_file, m.options.plugin_directory);
+    next = std::make_shared<pipeline>(m.ctx, m.sessions, cfg, m.loader());
+  } catch (const std::exception& e) {
+    error = e.what();
+    m.log.write(log_level::error, fmt::format("reload refused, the running configuration stays: {}", error));
+    return false;
+  }
+  // The new configuration is valid: swap. Sockets (TFTP port, DHCP port) move from old to new.
+  if (m.dhcp) m.dhcp->stop();
+  m.current->stop();
+  try {
+    next->start();
+    m.dhcp = m.make_dhcp(cfg, next);
+  } catch (const std::exception& e) {
+    error = e.what();
+    m.log.write(log_level::error, fmt::format("reload failed to start, restoring the previous configuration: {}", error));
+    next.reset();
+    try {
+      auto restored = std::make_shared<pipeline>(m.ctx, m.sessions, m.config, m.loader());
+      restored->start();
+      m.dhcp = m.make_dhcp(m.config, restored);
+      m.current = std::move(restored);
+    } catch (const std::exception& e2) {
+      m.log.write(log_level::error, fmt::format("could not restore the previous configuration: {}", e2.what()));
+    }
+    return false;
+  }
+  m.sink.set_level(m.options.log_level.value_or(cfg.log_level));
+  m.current = std::move(next);
+  m.config = std::move(cfg);
+  m.log.write(log_level::info, fmt::format("reloaded {}", m.options.plugins_file));
+  return true;
+}
+
+void server::wait() {
+  auto& m = *impl_;
+  std::unique_lock lock(m.mutex);
+  m.stopped_cv.wait(lock, [&] { return !m.running; });
+}
+
+std::string server::metrics_text() const { return impl_->metrics.render(); }
+
+std::optional<sdk::udp_endpoint> server::dhcp_endpoint() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->dhcp ? impl_->dhcp->endpoint() : std::nullopt;
+}
+
+std::optional<sdk::client_record> server::find_client(sdk::ipv4_address address) const {
+  return impl_->sessions.find(address);
+}
+
+std::size_t server::transfer_requests(sdk::ipv4_address address) const {
+  return impl_->sessions.transfer_requests(address);
+}
+
+std::vector<std::string> server::plugin_names() const {
+  std::lock_guard lock(impl_->mutex);
+  std::vector<std::string> out;
+  if (impl_->current)
+    for (auto& s : impl_->current->slots()) out.push_back(s->entry.name);
+  return out;
+}
+
+std::string check_configuration(const server_options& options) {
+  try {
+    auto cfg = load_server_config(options.plugins_file, options.plugin_directory);
+    offline_pipeline p(cfg, library_loader_options{options.builtins}, options.log_level.value_or(log_level::warn),
+                       options.log_stream ? options.log_stream : stderr);
+    return {};
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+}
+
+}  // namespace bootfw

@@ -1,0 +1,113 @@
+#include "sessions.hpp"
+
+#include <fmt/format.h>
+
+namespace bootfw {
+
+namespace {
+constexpr std::size_t max_clients = 1u << 20;  // bound memory under a flood of distinct MACs
+
+std::string kib(std::uint64_t bytes) {
+  return bytes >= 10 * 1024 ? fmt::format("{} KiB", bytes / 1024) : fmt::format("{} B", bytes);
+}
+}  // namespace
+
+std::string client_sessions::elapsed(const sdk::mac_address& mac, bool restart) {
+  auto now = std::chrono::steady_clock::now();
+  auto it = sessions_.find(mac);
+  if (it == sessions_.end() || restart) {
+    if (sessions_.size() >= max_clients) sessions_.clear();
+    sessions_[mac] = session{now, 0};
+    return "+0.000s";
+  }
+  auto d = std::chrono::duration<double>(now - it->second.started).count();
+  return fmt::format("+{:.3f}s", d);
+}
+
+void client_sessions::dhcp_request(const sdk::dhcp_message& request, const sdk::client_facts& facts) {
+  std::lock_guard lock(mutex_);
+  bool restart = request.type() == sdk::dhcp_message_type::discover && !sessions_.count(facts.mac);
+  auto t = elapsed(facts.mac, restart);
+  if (log_.enabled(log_level::info))
+    log_.write(log_level::info, fmt::format("{} {} {}{}{}", facts.mac.to_string(), t, sdk::to_string(request.type()),
+                                            facts.vendor_class.empty() ? "" : " vendor=" + facts.vendor_class,
+                                            facts.relay.is_unspecified() ? "" : " via " + facts.relay.to_string()));
+}
+
+void client_sessions::dhcp_reply(const sdk::dhcp_message& request, const sdk::client_facts& facts,
+                                 const sdk::dhcp_message& reply, std::string_view responder) {
+  std::lock_guard lock(mutex_);
+  auto type = reply.type();
+  auto t = elapsed(facts.mac, false);
+  log_.write(log_level::info, fmt::format("{} {} {} {}{}{} by {}", facts.mac.to_string(), t, sdk::to_string(type),
+                                          reply.yiaddr.to_string(),
+                                          reply.file.empty() ? "" : " file=" + reply.file,
+                                          reply.siaddr.is_unspecified() ? "" : " next-server=" + reply.siaddr.to_string(),
+                                          responder));
+  if (type != sdk::dhcp_message_type::ack || reply.yiaddr.is_unspecified()) return;
+  sdk::client_record rec;
+  rec.mac = facts.mac;
+  rec.address = reply.yiaddr;
+  rec.netmask = reply.options.get_address(sdk::dhcp_option::subnet_mask).value_or(facts.interface_netmask);
+  if (auto r = reply.options.find(sdk::dhcp_option::router); r && r->size() >= 4)
+    rec.router = sdk::ipv4_address((*r)[0], (*r)[1], (*r)[2], (*r)[3]);
+  rec.server = reply.siaddr.is_unspecified()
+                   ? reply.options.get_address(sdk::dhcp_option::server_identifier).value_or(facts.interface_address)
+                   : reply.siaddr;
+  rec.host_name = reply.options.get_string(sdk::dhcp_option::host_name).value_or("");
+  rec.uuid = facts.uuid;
+  rec.architectures = facts.architectures;
+  rec.acked_at = std::chrono::system_clock::now();
+  rec.lease_seconds = reply.options.get_u32(sdk::dhcp_option::lease_time).value_or(0);
+  if (by_address_.size() >= max_clients) {
+    by_address_.clear();
+    address_of_.clear();
+  }
+  if (auto old = address_of_.find(facts.mac); old != address_of_.end() && old->second != rec.address.to_uint())
+    by_address_.erase(old->second);
+  address_of_[facts.mac] = rec.address.to_uint();
+  by_address_[rec.address.to_uint()] = std::move(rec);
+}
+
+void client_sessions::transfer(std::string_view instance, const sdk::boot_event& e) {
+  std::lock_guard lock(mutex_);
+  std::string who = e.client.to_string();
+  std::string t;
+  if (auto it = by_address_.find(e.client.to_uint()); it != by_address_.end()) {
+    who = it->second.mac.to_string();
+    t = elapsed(it->second.mac, false) + " ";
+    if (e.what == sdk::boot_event::kind::transfer_started) ++sessions_[it->second.mac].rrqs;
+  }
+  using k = sdk::boot_event::kind;
+  auto ms = std::chrono::duration<double, std::milli>(e.duration).count();
+  switch (e.what) {
+    case k::transfer_started:
+      log_.write(log_level::debug, fmt::format("{} {}RRQ {} {} [{}]", who, t, e.file, e.detail, instance));
+      break;
+    case k::transfer_done:
+      log_.write(log_level::info,
+                 fmt::format("{} {}sent {} {} in {:.0f} ms{} [{}]", who, t, e.file, kib(e.bytes), ms,
+                             e.detail.empty() ? "" : " (" + e.detail + ")", instance));
+      break;
+    case k::transfer_failed:
+      log_.write(log_level::info, fmt::format("{} {}failed {}: {} [{}]", who, t, e.file, e.detail, instance));
+      break;
+  }
+}
+
+std::optional<sdk::client_record> client_sessions::find(sdk::ipv4_address address) const {
+  std::lock_guard lock(mutex_);
+  auto it = by_address_.find(address.to_uint());
+  if (it == by_address_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::size_t client_sessions::transfer_requests(sdk::ipv4_address address) const {
+  std::lock_guard lock(mutex_);
+  auto it = by_address_.find(address.to_uint());
+  if (it == by_address_.end()) return 0;
+  auto s = sessions_.find(it->second.mac);
+  return s == sessions_.end() ? 0 : s->second.rrqs;
+}
+
+}  // namespace bootfw

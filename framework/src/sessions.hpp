@@ -1,0 +1,51 @@
+// What bootfw learnt about each client (from the DHCP replies it delivered) and each client's boot
+// timeline: DISCOVER → OFFER → REQUEST → ACK → RRQ … → done, logged as one session per MAC.
+#pragma once
+
+#include <bootfw/sdk/dhcp.hpp>
+#include <bootfw/sdk/host.hpp>
+
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "log.hpp"
+#include "metrics.hpp"
+
+namespace bootfw {
+
+/// Thread-safe; one per server, kept across reloads.
+class client_sessions {
+ public:
+  client_sessions(log_sink& sink, metrics_store& metrics) : log_(sink, "session"), metrics_(metrics) {}
+
+  /// A DHCP request arrived (starts or continues the client's timeline).
+  void dhcp_request(const sdk::dhcp_message& request, const sdk::client_facts& facts);
+  /// bootfw delivered a reply; an ACK updates the client table (address ↔ MAC, host name, netmask …).
+  void dhcp_reply(const sdk::dhcp_message& request, const sdk::client_facts& facts, const sdk::dhcp_message& reply,
+                  std::string_view responder);
+  /// A transport reported a transfer step.
+  void transfer(std::string_view instance, const sdk::boot_event& event);
+
+  std::optional<sdk::client_record> find(sdk::ipv4_address address) const;
+  /// Number of TFTP requests seen from a client (tests, explain).
+  std::size_t transfer_requests(sdk::ipv4_address address) const;
+
+ private:
+  struct session {
+    std::chrono::steady_clock::time_point started;
+    std::size_t rrqs = 0;
+  };
+  std::string elapsed(const sdk::mac_address& mac, bool restart);
+  named_logger log_;
+  metrics_store& metrics_;
+  mutable std::mutex mutex_;
+  std::map<sdk::mac_address, session> sessions_;
+  std::unordered_map<std::uint32_t, sdk::client_record> by_address_;
+  std::map<sdk::mac_address, std::uint32_t> address_of_;
+};
+
+}  // namespace bootfw

@@ -1,0 +1,241 @@
+#include "udp.hpp"
+
+#include <arpa/inet.h>
+#include <fmt/format.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <array>
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/ip/udp.hpp>
+#include <cstring>
+
+#include "runtime.hpp"
+
+namespace bootfw {
+
+namespace asio = boost::asio;
+
+struct udp_socket_impl::state : std::enable_shared_from_this<udp_socket_impl::state> {
+  // Declared first so it is destroyed last: the executor holds the plugin library.
+  std::shared_ptr<instance_executor> exec;
+  asio::ip::udp::socket socket;
+  receive_handler handler;
+  bool closed = false;
+  bool receiving = false;
+  std::array<std::byte, 65536> buffer{};
+
+  explicit state(std::shared_ptr<instance_executor> e) : exec(std::move(e)), socket(exec->context().io) {}
+
+  void arm() {
+    if (closed || !receiving) return;
+    socket.async_wait(asio::ip::udp::socket::wait_read,
+                      asio::bind_executor(exec->strand(), [self = shared_from_this()](boost::system::error_code ec) {
+                        if (ec || self->closed) return;
+                        self->drain();
+                        self->arm();
+                      }));
+  }
+
+  // Reads what is queued, a bounded number per wake-up so one busy socket cannot starve the others.
+  void drain() {
+    int fd = socket.native_handle();
+    for (int n = 0; n < 64 && !closed; ++n) {
+      sockaddr_in from{};
+      iovec iov{buffer.data(), buffer.size()};
+      alignas(cmsghdr) char control[CMSG_SPACE(sizeof(in_pktinfo))];
+      msghdr msg{};
+      msg.msg_name = &from;
+      msg.msg_namelen = sizeof(from);
+      msg.msg_iov = &iov;
+      msg.msg_iovlen = 1;
+      msg.msg_control = control;
+      msg.msg_controllen = sizeof(control);
+      ssize_t len = ::recvmsg(fd, &msg, MSG_DONTWAIT);
+      if (len < 0) return;  // EAGAIN, or an ICMP error queued on the socket: nothing to deliver
+      sdk::datagram_info info;
+      info.source = {sdk::ipv4_address(ntohl(from.sin_addr.s_addr)), ntohs(from.sin_port)};
+      char ifname[IF_NAMESIZE] = {0};
+      for (auto* c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+          in_pktinfo pi;
+          std::memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+          info.interface_index = std::uint32_t(pi.ipi_ifindex);
+          info.local_address = sdk::ipv4_address(ntohl(pi.ipi_addr.s_addr));
+          info.interface_address = sdk::ipv4_address(ntohl(pi.ipi_spec_dst.s_addr));
+        }
+      }
+      if (info.interface_index) {
+        if (auto i = exec->context().interfaces.by_index(info.interface_index)) {
+          std::memcpy(ifname, i->name.c_str(), std::min(i->name.size(), sizeof(ifname) - 1));
+          if (i->address.to_uint()) info.interface_address = i->address;
+        }
+      }
+      info.interface_name = ifname;
+      if (!handler) return;
+      auto data = std::span<const std::byte>(buffer.data(), std::size_t(len));
+      exec->guarded("receive", [&] { handler(data, info); });
+    }
+  }
+};
+
+namespace {
+sockaddr_in to_sockaddr(const sdk::udp_endpoint& ep) {
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(ep.port);
+  sa.sin_addr.s_addr = htonl(ep.address.to_uint());
+  return sa;
+}
+}  // namespace
+
+std::unique_ptr<udp_socket_impl> udp_socket_impl::open(std::shared_ptr<instance_executor> exec,
+                                                       const sdk::udp_options& options, std::error_code& ec) {
+  auto s = std::make_shared<state>(std::move(exec));
+  boost::system::error_code bec;
+  s->socket.open(asio::ip::udp::v4(), bec);
+  if (bec) {
+    ec = std::error_code(bec.value(), std::system_category());
+    return nullptr;
+  }
+  int fd = s->socket.native_handle();
+  int one = 1;
+  auto setopt = [&](int level, int name, const void* v, socklen_t len) {
+    if (!ec && ::setsockopt(fd, level, name, v, len) != 0) ec = std::error_code(errno, std::system_category());
+  };
+  setopt(IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
+  if (options.reuse_address) setopt(SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  if (options.broadcast) setopt(SOL_SOCKET, SO_BROADCAST, &one, sizeof(one));
+  if (options.receive_buffer) {
+    int v = int(options.receive_buffer);
+    setopt(SOL_SOCKET, SO_RCVBUF, &v, sizeof(v));
+  }
+  if (options.send_buffer) {
+    int v = int(options.send_buffer);
+    setopt(SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
+  }
+  if (!options.interface.empty())
+    setopt(SOL_SOCKET, SO_BINDTODEVICE, options.interface.c_str(), socklen_t(options.interface.size()));
+  if (ec) return nullptr;
+  s->socket.non_blocking(true, bec);
+  auto sa = to_sockaddr(options.bind);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) != 0) {
+    ec = std::error_code(errno, std::system_category());
+    return nullptr;
+  }
+  return std::unique_ptr<udp_socket_impl>(new udp_socket_impl(std::move(s)));
+}
+
+udp_socket_impl::~udp_socket_impl() { close(); }
+
+sdk::udp_endpoint udp_socket_impl::local_endpoint() const noexcept {
+  sockaddr_in sa{};
+  socklen_t len = sizeof(sa);
+  if (state_->closed || ::getsockname(state_->socket.native_handle(), reinterpret_cast<sockaddr*>(&sa), &len) != 0)
+    return {};
+  return {sdk::ipv4_address(ntohl(sa.sin_addr.s_addr)), ntohs(sa.sin_port)};
+}
+
+void udp_socket_impl::start_receive(receive_handler handler) {
+  state_->handler = std::move(handler);
+  if (state_->receiving) return;
+  state_->receiving = true;
+  // Arm from the strand so the first wait is registered in order with the plugin's other work.
+  asio::dispatch(state_->exec->strand(), [s = state_] { s->arm(); });
+}
+
+bool udp_socket_impl::send_to(std::span<const std::byte> data, const sdk::udp_endpoint& to,
+                              std::error_code& ec) noexcept {
+  if (state_->closed) {
+    ec = std::make_error_code(std::errc::bad_file_descriptor);
+    return false;
+  }
+  auto sa = to_sockaddr(to);
+  ssize_t n = ::sendto(state_->socket.native_handle(), data.data(), data.size(), MSG_DONTWAIT,
+                       reinterpret_cast<sockaddr*>(&sa), sizeof(sa));
+  if (n < 0) {
+    ec = std::error_code(errno, std::system_category());
+    return false;
+  }
+  return true;
+}
+
+std::size_t udp_socket_impl::send_batch(std::span<const std::span<const std::byte>> datagrams,
+                                        const sdk::udp_endpoint& to, std::error_code& ec) noexcept {
+  if (state_->closed) {
+    ec = std::make_error_code(std::errc::bad_file_descriptor);
+    return 0;
+  }
+  auto sa = to_sockaddr(to);
+  std::size_t sent = 0;
+  constexpr std::size_t chunk = 64;
+  while (sent < datagrams.size()) {
+    std::size_t n = std::min(chunk, datagrams.size() - sent);
+    std::array<mmsghdr, chunk> msgs{};
+    std::array<iovec, chunk> iovs{};
+    for (std::size_t i = 0; i < n; ++i) {
+      auto d = datagrams[sent + i];
+      iovs[i] = {const_cast<std::byte*>(d.data()), d.size()};
+      msgs[i].msg_hdr.msg_name = &sa;
+      msgs[i].msg_hdr.msg_namelen = sizeof(sa);
+      msgs[i].msg_hdr.msg_iov = &iovs[i];
+      msgs[i].msg_hdr.msg_iovlen = 1;
+    }
+    int r = ::sendmmsg(state_->socket.native_handle(), msgs.data(), unsigned(n), MSG_DONTWAIT);
+    if (r < 0) {
+      ec = std::error_code(errno, std::system_category());
+      return sent;
+    }
+    sent += std::size_t(r);
+    if (std::size_t(r) < n) break;  // the kernel queue is full: the protocol's timer retries the rest
+  }
+  return sent;
+}
+
+bool udp_socket_impl::send_via(std::span<const std::byte> data, const sdk::udp_endpoint& to,
+                               std::uint32_t interface_index, sdk::ipv4_address source, std::error_code& ec) noexcept {
+  if (state_->closed) {
+    ec = std::make_error_code(std::errc::bad_file_descriptor);
+    return false;
+  }
+  auto sa = to_sockaddr(to);
+  iovec iov{const_cast<std::byte*>(data.data()), data.size()};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(in_pktinfo))] = {};
+  msghdr msg{};
+  msg.msg_name = &sa;
+  msg.msg_namelen = sizeof(sa);
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  if (interface_index || !source.is_unspecified()) {
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof(control);
+    auto* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = IPPROTO_IP;
+    c->cmsg_type = IP_PKTINFO;
+    c->cmsg_len = CMSG_LEN(sizeof(in_pktinfo));
+    in_pktinfo pi{};
+    pi.ipi_ifindex = int(interface_index);
+    pi.ipi_spec_dst.s_addr = htonl(source.to_uint());
+    std::memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+  }
+  if (::sendmsg(state_->socket.native_handle(), &msg, MSG_DONTWAIT) < 0) {
+    ec = std::error_code(errno, std::system_category());
+    return false;
+  }
+  return true;
+}
+
+int udp_socket_impl::native_handle() const noexcept { return state_->closed ? -1 : state_->socket.native_handle(); }
+
+void udp_socket_impl::close() noexcept {
+  if (state_->closed) return;
+  state_->closed = true;
+  // Destroy the plugin's handler now, while its code is certainly mapped.
+  state_->handler = nullptr;
+  boost::system::error_code ec;
+  state_->socket.cancel(ec);
+  state_->socket.close(ec);
+}
+
+}  // namespace bootfw

@@ -1,0 +1,365 @@
+// The server on fake sockets and a fake clock: request handling, TIDs, resolve errors, limits, fallback,
+// boot-storm bursts, cleanup.
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "tftp_server.hpp"
+#include "tftp_test_support.hpp"
+
+using namespace bootfw::plugin_tftp;
+using namespace bootfw::plugin_tftp::testing;
+using namespace std::chrono_literals;
+using bootfw::sdk::ipv4_address;
+using bootfw::sdk::open_error;
+using bootfw::sdk::udp_endpoint;
+
+namespace {
+
+struct server_fixture : ::testing::Test {
+  bootfw::sdk::testing::fake_host host;
+  fake_network net;
+  std::shared_ptr<fake_socket_state> listener = std::make_shared<fake_socket_state>();
+  fake_socket listener_socket{listener};
+  std::map<std::string, std::string> files{{"pxelinux.0", pattern(1500)}, {"empty", ""}};
+  std::map<std::string, open_error> errors;
+  std::vector<bootfw::sdk::resolve_request> resolved;
+  std::vector<std::optional<bootfw::sdk::client_record>> resolved_clients;
+  tftp_settings settings;
+  std::unique_ptr<tftp_server> server;
+
+  void SetUp() override {
+    listener->local = {ipv4_address(), 69};
+    host.on_resolve = [this](const bootfw::sdk::resolve_request& r) {
+      resolved.push_back(r);
+      resolved_clients.push_back(r.client_info ? std::optional(*r.client_info) : std::nullopt);
+      bootfw::sdk::resolve_outcome o;
+      std::string path(r.path);
+      if (auto e = errors.find(path); e != errors.end()) {
+        o.error = e->second;
+        o.message = "scripted";
+        return o;
+      }
+      auto f = files.find(path);
+      if (f == files.end()) {
+        o.error = open_error::not_found;
+        return o;
+      }
+      o.opened = std::make_shared<memory_artifact>(f->second, path);
+      o.resolved_path = path;
+      return o;
+    };
+  }
+  void make_server() { server = std::make_unique<tftp_server>(host, settings, net.opener()); }
+
+  void send(std::span<const std::byte> packet, udp_endpoint from = client_a, ipv4_address local = server_ip) {
+    if (!server) make_server();
+    bootfw::sdk::datagram_info info;
+    info.source = from;
+    info.local_address = local;
+    info.interface_address = server_ip;
+    info.interface_index = 2;
+    server->on_request(packet, info, listener_socket);
+  }
+  void rrq(std::string name, udp_endpoint from = client_a,
+           std::vector<std::pair<std::string, std::string>> options = {}, std::string mode = "octet") {
+    send(build_request(opcode::rrq, name, mode, options), from);
+  }
+  /// ACKs every DATA the socket sent until the transfer's last (short) block; returns the file received.
+  std::string drain(fake_socket_state& s, udp_endpoint client, std::uint32_t blksize = 512) {
+    std::string got;
+    for (int guard = 0; guard < 100000; ++guard) {
+      auto sent = s.take();
+      if (sent.empty()) break;
+      auto& last = sent.back();
+      if (last.opcode() == 6) {
+        s.deliver(build_ack(0), client);
+        continue;
+      }
+      for (auto& d : sent) got += d.payload();
+      s.deliver(build_ack(last.block()), client);
+      if (last.payload().size() < blksize) break;
+    }
+    return got;
+  }
+  static udp_endpoint client(int n, std::uint16_t port = 2070) {
+    return {ipv4_address(10, 0, std::uint8_t(n >> 8), std::uint8_t(n)), port};
+  }
+};
+
+TEST_F(server_fixture, rrq_is_served_from_a_new_ephemeral_socket_and_recorded) {
+  settings.interface = "br0";
+  rrq("/pxelinux.0");
+  ASSERT_EQ(net.sockets.size(), 1u);
+  auto& s = *net.sockets[0];
+  EXPECT_EQ(s.options.bind.address, server_ip);
+  EXPECT_EQ(s.options.bind.port, 0);  // RFC 1350 §4: a fresh TID
+  EXPECT_EQ(s.options.interface, "br0");
+  EXPECT_TRUE(listener->sent.empty());
+  EXPECT_EQ(drain(s, client_a), files["pxelinux.0"]);
+  EXPECT_EQ(server->active_sessions(), 0u);
+  host.run_pending();
+  EXPECT_TRUE(s.destroyed);  // session freed
+  ASSERT_EQ(host.events.size(), 2u);
+  EXPECT_EQ(host.events[0].what, bootfw::sdk::boot_event::kind::transfer_started);
+  EXPECT_EQ(host.events[1].what, bootfw::sdk::boot_event::kind::transfer_done);
+  EXPECT_EQ(host.events[1].client, client_a.address);
+  EXPECT_EQ(host.events[1].file, "pxelinux.0");
+  EXPECT_EQ(host.events[1].bytes, 1500u);
+  EXPECT_EQ(host.counter_value("tftp_transfers_total"), 1u);
+  EXPECT_EQ(host.counter_value("tftp_bytes_sent_total"), 1500u);
+}
+
+TEST_F(server_fixture, resolve_gets_path_transport_endpoints_and_dhcp_client_record) {
+  bootfw::sdk::client_record rec;
+  rec.address = client_a.address;
+  rec.host_name = "rambox01";
+  host.clients[client_a.address.to_uint()] = rec;
+  rrq("/pxelinux.0");
+  ASSERT_EQ(resolved.size(), 1u);
+  EXPECT_EQ(resolved[0].transport, "tftp");
+  EXPECT_EQ(resolved[0].client, client_a);
+  EXPECT_EQ(resolved[0].server_address, server_ip);
+  ASSERT_TRUE(resolved_clients[0]);
+  EXPECT_EQ(resolved_clients[0]->host_name, "rambox01");
+}
+
+TEST_F(server_fixture, broadcast_request_binds_the_transfer_to_the_interface_address) {
+  send(build_request(opcode::rrq, "pxelinux.0", "octet"), client_a, ipv4_address(0xffffffffu));
+  ASSERT_EQ(net.sockets.size(), 1u);
+  EXPECT_EQ(net.sockets[0]->options.bind.address, server_ip);
+}
+
+TEST_F(server_fixture, resolve_errors_map_to_tftp_errors) {
+  errors = {{"denied", open_error::access_denied}, {"bad", open_error::invalid_name}, {"busy", open_error::busy}};
+  struct expectation {
+    std::string name;
+    std::uint16_t code;
+    std::string message;
+  };
+  for (auto& e : std::vector<expectation>{{"missing", 1, "File not found"},
+                                          {"denied", 2, "Access violation"},
+                                          {"bad", 2, "Access violation"},
+                                          {"busy", 0, "busy"}}) {
+    rrq(e.name);
+    auto sent = listener->take();
+    ASSERT_EQ(sent.size(), 1u) << e.name;
+    auto err = parse_error(sent[0].data);
+    ASSERT_TRUE(err);
+    EXPECT_EQ(err->code, e.code) << e.name;
+    EXPECT_EQ(err->message, e.message) << e.name;
+    EXPECT_EQ(sent[0].to, client_a);
+    EXPECT_EQ(host.events.back().what, bootfw::sdk::boot_event::kind::transfer_failed);
+  }
+  EXPECT_TRUE(net.sockets.empty());
+  EXPECT_EQ(host.counter_value("tftp_errors_total"), 4u);
+}
+
+TEST_F(server_fixture, bad_names_and_modes_are_refused_before_resolving) {
+  struct expectation {
+    std::vector<std::byte> packet;
+    std::uint16_t code;
+  };
+  std::vector<expectation> cases{
+      {build_request(opcode::rrq, "", "octet"), 2},
+      {build_request(opcode::rrq, std::string(300, 'a'), "octet"), 2},
+      {build_request(opcode::rrq, "pxe\x01linux.0", "octet"), 2},
+      {build_request(opcode::rrq, "pxelinux.0", "mail"), 4},
+      {build_request(opcode::rrq, "pxelinux.0", "image"), 4},
+      {bytes(std::string("\0\1pxe\0linux.0\0octet\0", 21)), 4},
+      {bytes(std::string("\0\1no-terminator", 15)), 4},
+  };
+  for (auto& c : cases) {
+    send(c.packet);
+    auto sent = listener->take();
+    ASSERT_EQ(sent.size(), 1u);
+    EXPECT_EQ(parse_error(sent[0].data)->code, c.code);
+  }
+  EXPECT_TRUE(resolved.empty());
+  EXPECT_TRUE(net.sockets.empty());
+}
+
+TEST_F(server_fixture, write_requests_are_refused_with_error_2) {
+  send(build_request(opcode::wrq, "upload.bin", "octet"));
+  auto sent = listener->take();
+  ASSERT_EQ(sent.size(), 1u);
+  auto err = parse_error(sent[0].data);
+  EXPECT_EQ(err->code, 2);
+  EXPECT_EQ(err->message, "uploads are disabled");
+  EXPECT_TRUE(resolved.empty());
+}
+
+TEST_F(server_fixture, stray_packets_on_port_69) {
+  send(build_ack(1));
+  auto sent = listener->take();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(parse_error(sent[0].data)->code, 4);
+  send(build_error(error_code::not_defined, "x"));  // never answered
+  send(bytes("\x01"));                             // too short to mean anything
+  send(build_request(opcode::rrq, "pxelinux.0", "octet"), {client_a.address, 0});  // unanswerable source
+  EXPECT_TRUE(listener->take().empty());
+  EXPECT_TRUE(net.sockets.empty());
+}
+
+TEST_F(server_fixture, blksize_capped_by_interface_mtu_unless_configured) {
+  host.mtu = 1500;
+  rrq("pxelinux.0", client_a, {{"blksize", "65464"}});
+  auto s = net.sockets.back()->take();
+  EXPECT_EQ(text(s.at(0).data), std::string("\0\6blksize\0" "1468\0", 15));
+  settings.max_blksize = 1024;
+  make_server();
+  rrq("pxelinux.0", client(1), {{"blksize", "65464"}});
+  s = net.sockets.back()->take();
+  EXPECT_EQ(text(s.at(0).data), std::string("\0\6blksize\0" "1024\0", 15));
+}
+
+TEST_F(server_fixture, tsize_reported_for_octet_but_not_netascii) {
+  rrq("pxelinux.0", client_a, {{"tsize", "0"}});
+  EXPECT_EQ(text(net.sockets.back()->take().at(0).data), std::string("\0\6tsize\0" "1500\0", 13));
+  rrq("pxelinux.0", client(1), {{"tsize", "0"}}, "netascii");
+  EXPECT_EQ(net.sockets.back()->take().at(0).opcode(), 3);  // no OACK: straight to DATA 1
+}
+
+TEST_F(server_fixture, retransmitted_rrq_before_first_ack_does_not_start_a_second_transfer) {
+  rrq("pxelinux.0");
+  rrq("pxelinux.0");
+  EXPECT_EQ(net.sockets.size(), 1u);
+  EXPECT_EQ(server->active_sessions(), 1u);
+}
+
+TEST_F(server_fixture, client_failing_the_oack_with_error_8_is_retried_without_options) {
+  rrq("pxelinux.0", client_a, {{"blksize", "1432"}, {"tsize", "0"}});
+  auto& first = *net.sockets.back();
+  EXPECT_EQ(first.take().at(0).opcode(), 6);
+  first.deliver(build_error(error_code::option_refused, ""), client_a);
+  EXPECT_EQ(server->active_sessions(), 0u);
+  rrq("pxelinux.0", client_a, {{"blksize", "1432"}, {"tsize", "0"}});
+  auto& second = *net.sockets.back();
+  auto s = second.take();
+  ASSERT_EQ(s.size(), 1u);
+  EXPECT_EQ(s[0].opcode(), 3);  // DATA 1, no OACK
+  EXPECT_EQ(s[0].payload().size(), 512u);
+  second.deliver(build_ack(1), client_a);
+  EXPECT_TRUE(drain(second, client_a) == files["pxelinux.0"].substr(512));
+}
+
+TEST_F(server_fixture, client_repeating_its_rrq_instead_of_acking_the_oack_gets_no_options) {
+  rrq("pxelinux.0", client_a, {{"tsize", "0"}});
+  EXPECT_EQ(net.sockets.back()->take().at(0).opcode(), 6);
+  udp_endpoint retry_port{client_a.address, 2071};
+  rrq("pxelinux.0", retry_port, {{"tsize", "0"}});
+  EXPECT_EQ(server->active_sessions(), 1u);  // the first attempt was abandoned
+  auto s = net.sockets.back()->take();
+  EXPECT_EQ(s.at(0).opcode(), 3);
+  EXPECT_EQ(s.at(0).to, retry_port);
+}
+
+TEST_F(server_fixture, pxe_tsize_probe_then_blksize_request_keeps_its_options) {
+  // PXE ROMs ask tsize, abort with ERROR, then ask again with blksize: that is not a failed handshake retry.
+  rrq("pxelinux.0", client_a, {{"tsize", "0"}});
+  net.sockets.back()->take();
+  net.sockets.back()->deliver(build_error(error_code::not_defined, "TFTP Aborted"), client_a);
+  rrq("pxelinux.0", {client_a.address, 2071}, {{"blksize", "1432"}});
+  EXPECT_EQ(text(net.sockets.back()->take().at(0).data), std::string("\0\6blksize\0" "1432\0", 15));
+}
+
+TEST_F(server_fixture, per_client_session_limit) {
+  settings.max_sessions_per_client = 3;
+  for (std::uint16_t p = 1; p <= 4; ++p) rrq("pxelinux.0", {client_a.address, std::uint16_t(3000 + p)});
+  EXPECT_EQ(server->active_sessions(), 3u);
+  EXPECT_EQ(host.counter_value("tftp_requests_dropped_total"), 1u);
+  EXPECT_TRUE(listener->sent.empty());  // dropped silently: the client retransmits its RRQ
+  rrq("pxelinux.0", client(9));         // another client is not affected
+  EXPECT_EQ(server->active_sessions(), 4u);
+  drain(*net.sockets[0], {client_a.address, 3001});
+  rrq("pxelinux.0", {client_a.address, 3005});
+  EXPECT_EQ(server->active_sessions(), 4u);
+}
+
+TEST_F(server_fixture, global_session_limit) {
+  settings.max_sessions = 2;
+  for (int i = 0; i < 3; ++i) rrq("pxelinux.0", client(i));
+  EXPECT_EQ(server->active_sessions(), 2u);
+  EXPECT_EQ(net.sockets.size(), 2u);
+}
+
+TEST_F(server_fixture, new_session_rate_limit_pauses_like_xinetd_cps) {
+  settings.max_new_sessions_per_second = 5;
+  settings.pause = 2s;
+  for (int i = 0; i < 6; ++i) rrq("empty", client(i));
+  EXPECT_EQ(net.sockets.size(), 5u);
+  EXPECT_TRUE(host.logged("pausing new sessions for 2 s"));
+  host.advance(1500ms);
+  rrq("empty", client(100));
+  EXPECT_EQ(net.sockets.size(), 5u);  // still paused
+  host.advance(600ms);
+  rrq("empty", client(101));
+  EXPECT_EQ(net.sockets.size(), 6u);
+}
+
+TEST_F(server_fixture, client_vanishing_frees_its_session) {
+  settings.retries = 2;
+  rrq("pxelinux.0");
+  auto& s = *net.sockets[0];
+  host.advance(1s);
+  host.advance(1s);
+  EXPECT_EQ(server->active_sessions(), 1u);
+  host.advance(1s);
+  EXPECT_EQ(server->active_sessions(), 0u);
+  EXPECT_TRUE(s.destroyed);
+  EXPECT_EQ(s.sent.size(), 3u);  // DATA 1 and two retransmissions
+  EXPECT_EQ(host.events.back().what, bootfw::sdk::boot_event::kind::transfer_failed);
+  EXPECT_EQ(host.counter_value("tftp_errors_total"), 1u);
+}
+
+TEST_F(server_fixture, burst_of_2000_rrqs_with_default_limits) {
+  for (int i = 0; i < 2000; ++i) rrq("pxelinux.0", client(i));
+  // Defaults: 100 new sessions per second, then a 2-second pause; everything else dropped silently.
+  EXPECT_EQ(server->active_sessions(), 100u);
+  EXPECT_EQ(net.sockets.size(), 100u);
+  EXPECT_EQ(host.counter_value("tftp_requests_dropped_total"), 1900u);
+  EXPECT_TRUE(listener->sent.empty());
+  for (std::size_t i = 0; i < net.sockets.size(); ++i) drain(*net.sockets[i], client(int(i)));
+  EXPECT_EQ(server->active_sessions(), 0u);
+  host.advance(2s);
+  EXPECT_EQ(net.live(), 0u);
+  for (int i = 0; i < 100; ++i) rrq("pxelinux.0", client(i));
+  EXPECT_EQ(server->active_sessions(), 100u);
+}
+
+TEST_F(server_fixture, burst_of_2000_rrqs_all_served_concurrently_when_rate_unlimited) {
+  settings.max_new_sessions_per_second = 0;
+  for (int i = 0; i < 2000; ++i) rrq("pxelinux.0", client(i), {{"blksize", "1024"}, {"windowsize", "2"}});
+  EXPECT_EQ(server->active_sessions(), 2000u);
+  std::size_t ok = 0;
+  for (std::size_t i = 0; i < net.sockets.size(); ++i)
+    ok += drain(*net.sockets[i], client(int(i)), 1024) == files["pxelinux.0"];
+  EXPECT_EQ(ok, 2000u);
+  EXPECT_EQ(server->active_sessions(), 0u);
+  host.run_pending();
+  EXPECT_EQ(net.live(), 0u);
+  EXPECT_EQ(host.counter_value("tftp_transfers_total"), 2000u);
+}
+
+TEST_F(server_fixture, socket_exhaustion_answers_error_0) {
+  net.fail = true;
+  rrq("pxelinux.0");
+  auto sent = listener->take();
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(parse_error(sent[0].data)->code, 0);
+  EXPECT_EQ(server->active_sessions(), 0u);
+}
+
+TEST_F(server_fixture, stop_ends_every_transfer) {
+  rrq("pxelinux.0", client(1));
+  rrq("pxelinux.0", client(2));
+  server->stop();
+  EXPECT_EQ(server->active_sessions(), 0u);
+  EXPECT_EQ(net.live(), 0u);
+  EXPECT_EQ(host.events.back().detail, "server stopping");
+  host.advance(10s);  // no timer of a dead session fires
+  server.reset();
+  host.run_pending();
+}
+
+}  // namespace

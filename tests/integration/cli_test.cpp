@@ -1,0 +1,106 @@
+// The bootfw command line: --version, --help, --check exit codes and messages, signals.
+#include <gtest/gtest.h>
+
+#include <fmt/format.h>
+#include <signal.h>
+
+#include <chrono>
+#include <thread>
+
+#include "../support/test_support.hpp"
+
+using bootfw::test::fixture;
+using bootfw::test::run;
+using bootfw::test::temp_dir;
+
+namespace {
+
+const std::string cli = BOOTFW_CLI;
+
+TEST(cli, version_names_bootfw_and_the_plugin_abi) {
+  auto [status, out] = run(cli + " --version");
+  EXPECT_EQ(status, 0);
+  EXPECT_NE(out.find("bootfw 0."), std::string::npos) << out;
+  EXPECT_NE(out.find("plugin ABI 1 (SDK digest " BOOTFW_SDK_DIGEST), std::string::npos) << out;
+}
+
+TEST(cli, help_lists_the_options_and_subcommands) {
+  auto [status, out] = run(cli + " --help");
+  EXPECT_EQ(status, 0);
+  for (auto word : {"--plugins", "--check", "--log-level", "--foreground", "explain", "hxip", "import-isc"})
+    EXPECT_NE(out.find(word), std::string::npos) << word;
+}
+
+TEST(cli, check_accepts_a_valid_configuration) {
+  temp_dir dir;
+  auto file = dir.write("plugins.toml", fmt::format("[[plugin]]\nname = \"p\"\nkind = \"boot-policy\"\n"
+                                                    "library = \"{}\"\n[plugin.config]\nfilename = \"x\"\n",
+                                                    fixture("fixture_policy")));
+  auto [status, out] = run(cli + " --check --plugins " + file);
+  EXPECT_EQ(status, 0) << out;
+  EXPECT_NE(out.find(": OK"), std::string::npos) << out;
+}
+
+struct check_case {
+  std::string toml;
+  std::string expected;
+};
+
+TEST(cli, check_rejects_each_malformed_configuration_naming_file_line_and_key) {
+  const std::string policy = fixture("fixture_policy");
+  std::vector<check_case> cases = {
+      {"[server]\nthreads = -1\n", "plugins.toml:2:11: server.threads: -1 is out of range"},
+      {"[server]\nbogus = 1\n", "plugins.toml:2:1: server.bogus: unknown key"},
+      {"[[plugin]]\nname = \"p\"\nkind = \"boot-policy\"\nlibrary = \"missing.so\"\n",
+       "plugins.toml:4:11: plugin.library: no plugin library at"},
+      // A plugin's own key errors carry the position of the key inside [plugin.config].
+      {fmt::format("[[plugin]]\nname = \"p\"\nkind = \"boot-policy\"\nlibrary = \"{}\"\n[plugin.config]\n"
+                   "filenme = \"x\"\n",
+                   policy),
+       "plugins.toml:6:1: plugin[p].config.filenme: unknown key 'filenme'"},
+      {fmt::format("[[plugin]]\nname = \"p\"\nkind = \"boot-policy\"\nlibrary = \"{}\"\n[plugin.config]\n"
+                   "all_clients = \"yes\"\n",
+                   policy),
+       "plugins.toml:6:15: plugin[p].config.all_clients: expected true or false"},
+      {fmt::format("[[plugin]]\nname = \"p\"\nkind = \"tftp-transport\"\nlibrary = \"{}\"\n", policy),
+       "is a boot-policy but plugins.toml says kind = \"tftp-transport\""},
+  };
+  for (auto& c : cases) {
+    temp_dir dir;
+    auto file = dir.write("plugins.toml", c.toml);
+    auto [status, out] = run(cli + " --check --plugins " + file);
+    EXPECT_EQ(status, 1) << c.toml << out;
+    EXPECT_NE(out.find(c.expected), std::string::npos) << "expected: " << c.expected << "\ngot: " << out;
+  }
+}
+
+TEST(cli, sigterm_stops_the_server_gracefully) {
+  temp_dir dir;
+  auto file = dir.write("plugins.toml", fmt::format("[server]\nstate_directory = \"{}\"\n[[plugin]]\nname = \"p\"\n"
+                                                    "kind = \"boot-policy\"\nlibrary = \"{}\"\n",
+                                                    dir.str(), fixture("fixture_policy")));
+  auto log = dir.str() + "/log";
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::freopen(log.c_str(), "w", stderr);
+    ::execl(cli.c_str(), cli.c_str(), "--plugins", file.c_str(), "--foreground", nullptr);
+    ::_exit(127);
+  }
+  // Wait for it to serve, then ask it to stop.
+  for (int i = 0; i < 100; ++i) {
+    std::ifstream in(log);
+    std::string text((std::istreambuf_iterator<char>(in)), {});
+    if (text.find("serving") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ::kill(pid, SIGTERM);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  std::ifstream in(log);
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_NE(text.find("[bootfw] stopped"), std::string::npos) << text;
+}
+
+}  // namespace
