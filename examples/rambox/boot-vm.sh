@@ -3,9 +3,11 @@
 # rambox marker line "RAMBOX-UP ip=…" on its serial console.
 #
 # usage: examples/rambox/boot-vm.sh --netns NAME --tap TAPNAME --mac MAC --log FILE
-#                                   [--timeout SECONDS] [--interactive]
+#                                   [--timeout SECONDS] [--interactive | --refused]
 #   exit 0: the marker appeared; 1: timeout, QEMU died, kernel panic or no DHCP lease in the
 #   guest (the tail of the log is printed); 2: usage.
+#   --refused: the opposite check, for a client the server must not boot: exit 0 once the boot
+#   ROM gives up without a DHCP lease, 1 if it got a boot file (or the rambox came up) or on timeout.
 #   Non-interactive (default): serial goes to FILE and, timestamped relative to the QEMU start,
 #   to stdout; stdin is not used (fine for CI). --interactive: serial on this terminal (and FILE),
 #   no timeout; Ctrl-A x quits QEMU, Ctrl-A c toggles the QEMU monitor.
@@ -14,7 +16,7 @@ export LC_ALL=C   # EPOCHREALTIME must use '.' as decimal separator
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
-ns="" tap="" mac="" log="" timeout=180 interactive=0
+ns="" tap="" mac="" log="" timeout=180 interactive=0 refused=0
 die() { echo "boot-vm: error: $*" >&2; exit 2; }
 usage() { sed -n '5,6s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 
@@ -26,11 +28,13 @@ while [ $# -gt 0 ]; do
     --log) log=${2:?}; shift 2 ;;
     --timeout) timeout=${2:?}; shift 2 ;;
     --interactive) interactive=1; shift ;;
+    --refused) refused=1; shift ;;
     -h|--help) usage ;;
     *) echo "boot-vm: unknown argument '$1'" >&2; usage ;;
   esac
 done
 if [ -z "$ns" ] || [ -z "$tap" ] || [ -z "$mac" ] || [ -z "$log" ]; then usage; fi
+[ $((interactive + refused)) -le 1 ] || die "--interactive and --refused exclude each other"
 [[ $mac =~ ^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$ ]] || die "bad MAC '$mac'"
 [[ $timeout =~ ^[0-9]+$ ]] || die "bad timeout '$timeout'"
 [ "$(id -u)" -eq 0 ] || die "needs root (ip netns exec, tap devices)"
@@ -110,6 +114,22 @@ fail() {
 }
 
 deadline=$((t0 + timeout * 1000000))
+while [ $refused -eq 1 ]; do
+  # iPXE prints "Filename:" once a DHCP reply gave it a boot file; without any reply it ends with
+  # "No configuration methods succeeded" and hands back to SeaBIOS ("No bootable device").
+  if grep -aqE 'Filename:|PXELINUX|RAMBOX-UP' "$log"; then
+    sleep 0.3
+    fail "the client was given a boot file"
+  fi
+  if grep -aqE 'No more network devices|No bootable device' "$log"; then
+    sleep 0.3
+    echo "boot-vm: refused as expected after $(fmt_us $(($(now_us) - t0))) s: $(grep -a -m1 -o 'No configuration methods[^(]*' "$log" | tr -d '\r')"
+    exit 0
+  fi
+  kill -0 "$qpid" 2>/dev/null || { wait "$qpid" && rc=0 || rc=$?; qpid=""; fail "QEMU exited (status $rc) before the boot ROM gave up"; }
+  [ "$(now_us)" -lt "$deadline" ] || fail "timeout (${timeout}s) waiting for the boot ROM to give up"
+  sleep 0.1
+done
 while :; do
   if grep -aq 'RAMBOX-UP' "$log"; then
     t_up=$(($(now_us) - t0))

@@ -20,6 +20,10 @@ mkdir -p "$outdir"
 outdir=$(cd "$outdir" && pwd)
 cache=${BOOTFW_CACHE:-$HOME/.cache/bootfw}
 mkdir -p "$cache"
+# One builder at a time per cache (parallel ctest runs, a demo next to a test): the download, the
+# kernel extraction and the module copy all live in the shared cache.
+exec 9> "$cache/.lock"
+flock 9
 
 # The seed scenario: one client, fixed MAC and fixed address, server at .202.
 client_ip=192.168.24.203
@@ -32,8 +36,8 @@ ldlinux_src=/usr/lib/syslinux/modules/bios/ldlinux.c32
 busybox_src=/bin/busybox   # from busybox-static: no shared libraries needed inside the initramfs
 
 log() { echo "build-root: $*"; }
-root=""   # initramfs staging dir, removed on any exit
-trap '[ -z "$root" ] || rm -rf "$root"' EXIT
+root="" work=""   # initramfs staging and kernel extraction dirs, removed on any exit
+trap '[ -z "$root" ] || rm -rf "$root"; [ -z "$work" ] || rm -rf "$work"' EXIT
 die() { echo "build-root: error: $*" >&2; exit 1; }
 
 for f in "$pxelinux_src" "$ldlinux_src" "$busybox_src"; do
@@ -123,9 +127,8 @@ log "kernel package: $(basename "$deb")"
 # --- 3. bzImage + e1000.ko --------------------------------------------------------------------
 # Extract only what we need (vmlinuz and e1000) instead of the ~400 MB module tree: same as
 # dpkg -x, just filtered; nothing is installed into /boot.
-work="$cache/work"
 extract_kernel() {
-  rm -rf "$work" && mkdir -p "$work"
+  work=$(mktemp -d "$cache/work.XXXXXX")
   dpkg-deb --fsys-tarfile "$deb" |
     tar -x -C "$work" --wildcards './boot/vmlinuz-*' './lib/modules/*/kernel/drivers/net/ethernet/intel/e1000/e1000.ko*'
 }
@@ -147,7 +150,7 @@ if stale "$outdir/bzImage" "$deb" "$self" || stale "$ko_out" "$deb" || [ ! -e "$
   esac
   mv -f "$ko_out.tmp" "$ko_out"
   kver=$(basename "$vmlinuz"); kver=${kver#vmlinuz-}
-  rm -rf "$work"
+  rm -rf "$work"; work=""
   log "bzImage: $kver ($(stat -c %s "$outdir/bzImage") bytes), e1000 from $(basename "$ko")"
 fi
 
