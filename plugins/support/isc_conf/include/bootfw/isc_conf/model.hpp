@@ -114,6 +114,8 @@ struct pool_decl {
   std::vector<permit> allow;
   std::vector<permit> deny;
   source_location where;
+  int subnet = -1;  ///< index of the subnet whose network holds its ranges (its subnet scope)
+  bool implicit = false;  ///< created for `range` written directly in a subnet (ISC does the same)
 };
 
 struct class_decl {

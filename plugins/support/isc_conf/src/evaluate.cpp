@@ -1,0 +1,311 @@
+// Evaluation of a parsed dhcpd.conf for one client: class matching (dhcp-eval(5)), host lookup, permit
+// lists, and ISC's scope precedence for parameters and options.
+#include <algorithm>
+#include <map>
+
+#include <bootfw/isc_conf/isc_conf.hpp>
+
+namespace bootfw::isc_conf {
+namespace {
+
+using bytes = std::vector<std::uint8_t>;
+
+void put_u16(bytes& out, std::uint16_t v) {
+  out.push_back(std::uint8_t(v >> 8));
+  out.push_back(std::uint8_t(v));
+}
+
+/// A scope with a name for resolved_parameters::decided_by.
+struct named_scope {
+  const parameters* params;
+  std::string name;
+};
+
+std::vector<named_scope> named_scopes(const client_match& m, const pool_decl* pool) {
+  std::vector<named_scope> out;
+  if (m.host) out.push_back({&m.host->params, "host " + m.host->name});
+  for (const auto* c : m.classes) out.push_back({&c->params, "class " + c->name});
+  const subnet_decl* subnet = m.subnet;
+  if (pool) {
+    out.push_back({&pool->params, "pool at " + pool->where.to_string()});
+    if (pool->subnet >= 0 && m.model) subnet = &m.model->subnets[std::size_t(pool->subnet)];
+  }
+  if (subnet) out.push_back({&subnet->params, "subnet " + subnet->network.to_string()});
+  if (m.shared_network) out.push_back({&m.shared_network->params, "shared-network " + m.shared_network->name});
+  if (m.model) out.push_back({&m.model->global, "global scope"});
+  return out;
+}
+
+template <class T, class F>
+std::optional<T> first_set(const std::vector<named_scope>& scopes, F get, std::vector<std::string>& decided_by) {
+  for (const auto& s : scopes)
+    if (const auto& v = get(*s.params)) {
+      if (std::find(decided_by.begin(), decided_by.end(), s.name) == decided_by.end()) decided_by.push_back(s.name);
+      return *v;
+    }
+  return std::nullopt;
+}
+
+bool permit_matches(const permit& p, const client_match& m) noexcept {
+  switch (p.what) {
+    case permit::kind::all_clients: return true;
+    case permit::kind::known_clients: return m.known();
+    case permit::kind::unknown_clients: return !m.known();
+    case permit::kind::members_of: return m.in_class(p.class_name);
+  }
+  return false;
+}
+
+}  // namespace
+
+sdk::dhcp_options options_from_facts(const sdk::client_facts& f) {
+  sdk::dhcp_options o;
+  namespace opt = sdk::dhcp_option;
+  if (!f.requested_host_name.empty()) o.set_string(opt::host_name, f.requested_host_name);
+  if (!f.vendor_class.empty()) o.set_string(opt::vendor_class_identifier, f.vendor_class);
+  if (!f.client_id.empty()) o.set(opt::client_identifier, f.client_id);
+  if (!f.user_class.empty()) o.set(opt::user_class, f.user_class);
+  if (!f.relay_info.empty()) o.set(opt::relay_agent_info, f.relay_info);
+  if (!f.architectures.empty()) {
+    bytes a;
+    for (auto v : f.architectures) put_u16(a, v);  // RFC 4578 §2.1: list of 16-bit types
+    o.set(opt::client_system_arch, std::move(a));
+  }
+  if (f.ndi) o.set(opt::client_ndi, bytes(f.ndi->begin(), f.ndi->end()));
+  if (!f.uuid.empty()) o.set(opt::client_uuid, f.uuid);
+  return o;
+}
+
+std::optional<bytes> evaluate_data(const expression& e, const sdk::client_facts& facts,
+                                   const sdk::dhcp_options& request) {
+  switch (e.what) {
+    case expression::kind::literal: return e.data;
+    case expression::kind::option: {
+      auto v = request.find(e.option_code);
+      if (!v) return std::nullopt;
+      return bytes(v->begin(), v->end());
+    }
+    case expression::kind::hardware: {
+      // dhcp-eval(5): the hardware type followed by the hardware address.
+      bytes out{facts.htype};
+      out.insert(out.end(), facts.mac.bytes().begin(), facts.mac.bytes().end());
+      return out;
+    }
+    case expression::kind::substring: {
+      auto v = evaluate_data(*e.operands[0], facts, request);
+      if (!v) return std::nullopt;
+      if (e.offset >= v->size()) return bytes{};  // ISC: an offset past the end gives an empty string
+      auto len = std::min<std::size_t>(e.length, v->size() - e.offset);
+      return bytes(v->begin() + e.offset, v->begin() + e.offset + len);
+    }
+    case expression::kind::suffix: {
+      auto v = evaluate_data(*e.operands[0], facts, request);
+      if (!v) return std::nullopt;
+      auto len = std::min<std::size_t>(e.length, v->size());
+      return bytes(v->end() - len, v->end());
+    }
+    default: return std::nullopt;
+  }
+}
+
+std::optional<bool> evaluate_boolean(const expression& e, const sdk::client_facts& facts,
+                                     const sdk::dhcp_options& request) {
+  switch (e.what) {
+    case expression::kind::equal:
+    case expression::kind::not_equal: {
+      auto a = evaluate_data(*e.operands[0], facts, request);
+      auto b = evaluate_data(*e.operands[1], facts, request);
+      bool same;
+      if (a && b) same = *a == *b;
+      else if (!a && !b) same = true;  // ISC: two null values compare equal
+      else return std::nullopt;
+      return e.what == expression::kind::equal ? same : !same;
+    }
+    case expression::kind::and_: {
+      auto a = evaluate_boolean(*e.operands[0], facts, request);
+      if (a && !*a) return false;
+      auto b = evaluate_boolean(*e.operands[1], facts, request);
+      if (b && !*b) return false;
+      if (a && b) return true;
+      return std::nullopt;
+    }
+    case expression::kind::or_: {
+      auto a = evaluate_boolean(*e.operands[0], facts, request);
+      if (a && *a) return true;
+      auto b = evaluate_boolean(*e.operands[1], facts, request);
+      if (b && *b) return true;
+      if (a && b) return false;
+      return std::nullopt;
+    }
+    case expression::kind::not_: {
+      auto a = evaluate_boolean(*e.operands[0], facts, request);
+      if (!a) return std::nullopt;
+      return !*a;
+    }
+    case expression::kind::exists: return request.contains(e.option_code);
+    default: return std::nullopt;
+  }
+}
+
+const subnet_decl* find_subnet(const config_model& model, sdk::ipv4_address link_address) noexcept {
+  if (link_address.is_unspecified()) return nullptr;
+  const subnet_decl* best = nullptr;
+  for (const auto& s : model.subnets)  // the most specific subnet wins
+    if (s.contains(link_address) && (!best || s.netmask > best->netmask)) best = &s;
+  return best;
+}
+
+const host_decl* find_host(const config_model& model, const sdk::client_facts& facts,
+                           const sdk::dhcp_options& request) noexcept {
+  // ISC looks hosts up by client identifier first, then by hardware address (dhcpd.conf(5) "host").
+  if (auto id = request.find(sdk::dhcp_option::client_identifier); id && !id->empty())
+    for (const auto& h : model.hosts)
+      if (!h.client_id.empty() && std::equal(h.client_id.begin(), h.client_id.end(), id->begin(), id->end()))
+        return &h;
+  if (facts.htype == 1)
+    for (const auto& h : model.hosts)
+      if (h.hardware_ethernet && *h.hardware_ethernet == facts.mac) return &h;
+  return nullptr;
+}
+
+bool client_match::in_class(std::string_view name) const noexcept {
+  return std::any_of(classes.begin(), classes.end(), [&](const class_decl* c) { return c->name == name; });
+}
+
+std::vector<const parameters*> client_match::scopes(const pool_decl* pool) const {
+  std::vector<const parameters*> out;
+  for (const auto& s : named_scopes(*this, pool)) out.push_back(s.params);
+  return out;
+}
+
+bool client_match::unknown_clients_allowed() const {
+  std::vector<std::string> ignored;
+  std::vector<named_scope> chain;
+  if (subnet) chain.push_back({&subnet->params, {}});
+  if (shared_network) chain.push_back({&shared_network->params, {}});
+  if (model) chain.push_back({&model->global, {}});
+  return first_set<bool>(chain, [](const parameters& p) { return p.unknown_clients; }, ignored).value_or(true);
+}
+
+bool pool_permits(const pool_decl& pool, const client_match& m) noexcept {
+  // dhcpd.conf(5) "PERMIT LISTS": with an allow list only listed clients may use the pool; a client
+  // matching any deny entry may not.
+  if (!pool.allow.empty() &&
+      std::none_of(pool.allow.begin(), pool.allow.end(), [&](const permit& p) { return permit_matches(p, m); }))
+    return false;
+  return std::none_of(pool.deny.begin(), pool.deny.end(), [&](const permit& p) { return permit_matches(p, m); });
+}
+
+client_match match_client(const config_model& model, const sdk::client_facts& facts,
+                          const sdk::dhcp_options& request, sdk::ipv4_address link_address) {
+  client_match m;
+  m.model = &model;
+  m.subnet = find_subnet(model, link_address);
+  if (m.subnet && m.subnet->shared_network >= 0)
+    m.shared_network = &model.shared_networks[std::size_t(m.subnet->shared_network)];
+  m.host = find_host(model, facts, request);
+  // Classes are global in ISC even when declared inside a subnet; every class is tested, in file order.
+  for (const auto& c : model.classes)
+    if (c.match && evaluate_boolean(*c.match, facts, request).value_or(false)) m.classes.push_back(&c);
+  auto add_pools = [&](const std::vector<pool_decl>& pools) {
+    for (const auto& p : pools)
+      if (pool_permits(p, m)) m.permitted_pools.push_back(&p);
+  };
+  if (m.shared_network) {
+    for (int i : m.shared_network->subnets) add_pools(model.subnets[std::size_t(i)].pools);
+    add_pools(m.shared_network->pools);
+  } else if (m.subnet) {
+    add_pools(m.subnet->pools);
+  }
+  return m;
+}
+
+client_match match_client(const config_model& model, const sdk::client_facts& facts,
+                          const sdk::dhcp_options& request) {
+  return match_client(model, facts, request, facts.relay.is_unspecified() ? facts.interface_address : facts.relay);
+}
+
+const pool_decl* find_pool(const client_match& m, sdk::ipv4_address address) noexcept {
+  if (!m.model) return nullptr;
+  auto in = [&](const pool_decl& p) {
+    return std::any_of(p.ranges.begin(), p.ranges.end(),
+                       [&](const address_range& r) { return r.first <= address && address <= r.last; });
+  };
+  auto search = [&](const std::vector<pool_decl>& pools) -> const pool_decl* {
+    for (const auto& p : pools)
+      if (in(p)) return &p;
+    return nullptr;
+  };
+  if (m.shared_network) {
+    for (int i : m.shared_network->subnets)
+      if (auto* p = search(m.model->subnets[std::size_t(i)].pools)) return p;
+    return search(m.shared_network->pools);
+  }
+  return m.subnet ? search(m.subnet->pools) : nullptr;
+}
+
+std::vector<std::uint8_t> encode_vendor_options(const config_model& model,
+                                                const std::vector<const parameters*>& scopes,
+                                                std::string_view space) {
+  std::map<std::uint8_t, const option_setting*> chosen;  // ascending code, highest-precedence value
+  for (const auto* p : scopes)
+    for (const auto& o : p->options)
+      if (o.space == space) chosen.emplace(o.code, &o);
+  bytes out;
+  // RFC 2132 §8.4: encapsulated vendor options use the code/len/value layout of the options field.
+  for (const auto& [code, o] : chosen) {
+    if (out.size() + 2 + o->value.size() > 255) break;  // opt 43 is one option: at most 255 bytes
+    out.push_back(code);
+    out.push_back(std::uint8_t(o->value.size()));
+    out.insert(out.end(), o->value.begin(), o->value.end());
+  }
+  // ISC dhcpd ends the encapsulated space with an END sub-option (see README: matched on the wire).
+  if (!out.empty() && out.size() < 255) out.push_back(sdk::dhcp_option::end);
+  (void)model;
+  return out;
+}
+
+resolved_parameters resolve(const client_match& m, const pool_decl* pool) {
+  resolved_parameters r;
+  auto scopes = named_scopes(m, pool);
+  auto& by = r.decided_by;
+  if (auto v = first_set<std::uint32_t>(scopes, [](const parameters& p) { return p.default_lease_time; }, by))
+    r.lease.default_time = *v;
+  if (auto v = first_set<std::uint32_t>(scopes, [](const parameters& p) { return p.max_lease_time; }, by))
+    r.lease.max_time = *v;
+  if (auto v = first_set<std::uint32_t>(scopes, [](const parameters& p) { return p.min_lease_time; }, by))
+    r.lease.min_time = *v;
+  r.filename = first_set<std::string>(scopes, [](const parameters& p) { return p.filename; }, by);
+  r.server_name = first_set<std::string>(scopes, [](const parameters& p) { return p.server_name; }, by);
+  r.next_server = first_set<sdk::ipv4_address>(scopes, [](const parameters& p) { return p.next_server; }, by);
+  r.server_identifier =
+      first_set<sdk::ipv4_address>(scopes, [](const parameters& p) { return p.server_identifier; }, by);
+  r.authoritative = first_set<bool>(scopes, [](const parameters& p) { return p.authoritative; }, by);
+  r.vendor_option_space =
+      first_set<std::string>(scopes, [](const parameters& p) { return p.vendor_option_space; }, by).value_or("");
+
+  std::map<std::uint8_t, const option_setting*> chosen;
+  for (const auto& s : scopes)
+    for (const auto& o : s.params->options)
+      if (o.space == "dhcp" && chosen.emplace(o.code, &o).second &&
+          std::find(by.begin(), by.end(), s.name) == by.end())
+        by.push_back(s.name);
+  const subnet_decl* subnet = pool && pool->subnet >= 0 && m.model ? &m.model->subnets[std::size_t(pool->subnet)] : m.subnet;
+  if (!chosen.count(sdk::dhcp_option::subnet_mask) && subnet) r.options.set_address(sdk::dhcp_option::subnet_mask, subnet->netmask);
+  if (!r.vendor_option_space.empty() && !chosen.count(sdk::dhcp_option::vendor_specific)) {
+    std::vector<const parameters*> plain;
+    for (const auto& s : scopes) plain.push_back(s.params);
+    auto v = encode_vendor_options(*m.model, plain, r.vendor_option_space);
+    if (!v.empty()) r.options.set(sdk::dhcp_option::vendor_specific, std::move(v));
+  }
+  for (const auto& [code, o] : chosen) r.options.set(code, o->value);
+  // Keep the set in ascending code order (set() appended 1 and 43 first).
+  sdk::dhcp_options sorted;
+  auto entries = r.options.entries();
+  std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (auto& [code, value] : entries) sorted.set(code, std::move(value));
+  r.options = std::move(sorted);
+  return r;
+}
+
+}  // namespace bootfw::isc_conf
