@@ -16,7 +16,7 @@ using bootfw::sdk::udp_endpoint;
 
 namespace {
 
-struct server_fixture : ::testing::Test {
+struct tftp_server_fixture : ::testing::Test {
   bootfw::sdk::testing::fake_host host;
   fake_network net;
   std::shared_ptr<fake_socket_state> listener = std::make_shared<fake_socket_state>();
@@ -87,7 +87,7 @@ struct server_fixture : ::testing::Test {
   }
 };
 
-TEST_F(server_fixture, rrq_is_served_from_a_new_ephemeral_socket_and_recorded) {
+TEST_F(tftp_server_fixture, rrq_is_served_from_a_new_ephemeral_socket_and_recorded) {
   settings.interface = "br0";
   rrq("/pxelinux.0");
   ASSERT_EQ(net.sockets.size(), 1u);
@@ -110,7 +110,7 @@ TEST_F(server_fixture, rrq_is_served_from_a_new_ephemeral_socket_and_recorded) {
   EXPECT_EQ(host.counter_value("tftp_bytes_sent_total"), 1500u);
 }
 
-TEST_F(server_fixture, resolve_gets_path_transport_endpoints_and_dhcp_client_record) {
+TEST_F(tftp_server_fixture, resolve_gets_path_transport_endpoints_and_dhcp_client_record) {
   bootfw::sdk::client_record rec;
   rec.address = client_a.address;
   rec.host_name = "rambox01";
@@ -124,13 +124,13 @@ TEST_F(server_fixture, resolve_gets_path_transport_endpoints_and_dhcp_client_rec
   EXPECT_EQ(resolved_clients[0]->host_name, "rambox01");
 }
 
-TEST_F(server_fixture, broadcast_request_binds_the_transfer_to_the_interface_address) {
+TEST_F(tftp_server_fixture, broadcast_request_binds_the_transfer_to_the_interface_address) {
   send(build_request(opcode::rrq, "pxelinux.0", "octet"), client_a, ipv4_address(0xffffffffu));
   ASSERT_EQ(net.sockets.size(), 1u);
   EXPECT_EQ(net.sockets[0]->options.bind.address, server_ip);
 }
 
-TEST_F(server_fixture, resolve_errors_map_to_tftp_errors) {
+TEST_F(tftp_server_fixture, resolve_errors_map_to_tftp_errors) {
   errors = {{"denied", open_error::access_denied}, {"bad", open_error::invalid_name}, {"busy", open_error::busy}};
   struct expectation {
     std::string name;
@@ -155,7 +155,7 @@ TEST_F(server_fixture, resolve_errors_map_to_tftp_errors) {
   EXPECT_EQ(host.counter_value("tftp_errors_total"), 4u);
 }
 
-TEST_F(server_fixture, bad_names_and_modes_are_refused_before_resolving) {
+TEST_F(tftp_server_fixture, bad_names_and_modes_are_refused_before_resolving) {
   struct expectation {
     std::vector<std::byte> packet;
     std::uint16_t code;
@@ -179,7 +179,7 @@ TEST_F(server_fixture, bad_names_and_modes_are_refused_before_resolving) {
   EXPECT_TRUE(net.sockets.empty());
 }
 
-TEST_F(server_fixture, write_requests_are_refused_with_error_2) {
+TEST_F(tftp_server_fixture, write_requests_are_refused_with_error_2) {
   send(build_request(opcode::wrq, "upload.bin", "octet"));
   auto sent = listener->take();
   ASSERT_EQ(sent.size(), 1u);
@@ -189,7 +189,7 @@ TEST_F(server_fixture, write_requests_are_refused_with_error_2) {
   EXPECT_TRUE(resolved.empty());
 }
 
-TEST_F(server_fixture, stray_packets_on_port_69) {
+TEST_F(tftp_server_fixture, stray_packets_on_port_69) {
   send(build_ack(1));
   auto sent = listener->take();
   ASSERT_EQ(sent.size(), 1u);
@@ -201,7 +201,7 @@ TEST_F(server_fixture, stray_packets_on_port_69) {
   EXPECT_TRUE(net.sockets.empty());
 }
 
-TEST_F(server_fixture, blksize_capped_by_interface_mtu_unless_configured) {
+TEST_F(tftp_server_fixture, blksize_capped_by_interface_mtu_unless_configured) {
   host.mtu = 1500;
   rrq("pxelinux.0", client_a, {{"blksize", "65464"}});
   auto s = net.sockets.back()->take();
@@ -213,21 +213,21 @@ TEST_F(server_fixture, blksize_capped_by_interface_mtu_unless_configured) {
   EXPECT_EQ(text(s.at(0).data), std::string("\0\6blksize\0" "1024\0", 15));
 }
 
-TEST_F(server_fixture, tsize_reported_for_octet_but_not_netascii) {
+TEST_F(tftp_server_fixture, tsize_reported_for_octet_but_not_netascii) {
   rrq("pxelinux.0", client_a, {{"tsize", "0"}});
   EXPECT_EQ(text(net.sockets.back()->take().at(0).data), std::string("\0\6tsize\0" "1500\0", 13));
   rrq("pxelinux.0", client(1), {{"tsize", "0"}}, "netascii");
   EXPECT_EQ(net.sockets.back()->take().at(0).opcode(), 3);  // no OACK: straight to DATA 1
 }
 
-TEST_F(server_fixture, retransmitted_rrq_before_first_ack_does_not_start_a_second_transfer) {
+TEST_F(tftp_server_fixture, retransmitted_rrq_before_first_ack_does_not_start_a_second_transfer) {
   rrq("pxelinux.0");
   rrq("pxelinux.0");
   EXPECT_EQ(net.sockets.size(), 1u);
   EXPECT_EQ(server->active_sessions(), 1u);
 }
 
-TEST_F(server_fixture, client_failing_the_oack_with_error_8_is_retried_without_options) {
+TEST_F(tftp_server_fixture, client_failing_the_oack_with_error_8_is_retried_without_options) {
   rrq("pxelinux.0", client_a, {{"blksize", "1432"}, {"tsize", "0"}});
   auto& first = *net.sockets.back();
   EXPECT_EQ(first.take().at(0).opcode(), 6);
@@ -243,7 +243,7 @@ TEST_F(server_fixture, client_failing_the_oack_with_error_8_is_retried_without_o
   EXPECT_TRUE(drain(second, client_a) == files["pxelinux.0"].substr(512));
 }
 
-TEST_F(server_fixture, client_repeating_its_rrq_instead_of_acking_the_oack_gets_no_options) {
+TEST_F(tftp_server_fixture, client_repeating_its_rrq_instead_of_acking_the_oack_gets_no_options) {
   rrq("pxelinux.0", client_a, {{"tsize", "0"}});
   EXPECT_EQ(net.sockets.back()->take().at(0).opcode(), 6);
   udp_endpoint retry_port{client_a.address, 2071};
@@ -254,7 +254,7 @@ TEST_F(server_fixture, client_repeating_its_rrq_instead_of_acking_the_oack_gets_
   EXPECT_EQ(s.at(0).to, retry_port);
 }
 
-TEST_F(server_fixture, pxe_tsize_probe_then_blksize_request_keeps_its_options) {
+TEST_F(tftp_server_fixture, pxe_tsize_probe_then_blksize_request_keeps_its_options) {
   // PXE ROMs ask tsize, abort with ERROR, then ask again with blksize: that is not a failed handshake retry.
   rrq("pxelinux.0", client_a, {{"tsize", "0"}});
   net.sockets.back()->take();
@@ -263,7 +263,7 @@ TEST_F(server_fixture, pxe_tsize_probe_then_blksize_request_keeps_its_options) {
   EXPECT_EQ(text(net.sockets.back()->take().at(0).data), std::string("\0\6blksize\0" "1432\0", 15));
 }
 
-TEST_F(server_fixture, per_client_session_limit) {
+TEST_F(tftp_server_fixture, per_client_session_limit) {
   settings.max_sessions_per_client = 3;
   for (std::uint16_t p = 1; p <= 4; ++p) rrq("pxelinux.0", {client_a.address, std::uint16_t(3000 + p)});
   EXPECT_EQ(server->active_sessions(), 3u);
@@ -276,14 +276,14 @@ TEST_F(server_fixture, per_client_session_limit) {
   EXPECT_EQ(server->active_sessions(), 4u);
 }
 
-TEST_F(server_fixture, global_session_limit) {
+TEST_F(tftp_server_fixture, global_session_limit) {
   settings.max_sessions = 2;
   for (int i = 0; i < 3; ++i) rrq("pxelinux.0", client(i));
   EXPECT_EQ(server->active_sessions(), 2u);
   EXPECT_EQ(net.sockets.size(), 2u);
 }
 
-TEST_F(server_fixture, new_session_rate_limit_pauses_like_xinetd_cps) {
+TEST_F(tftp_server_fixture, new_session_rate_limit_pauses_like_xinetd_cps) {
   settings.max_new_sessions_per_second = 5;
   settings.pause = 2s;
   for (int i = 0; i < 6; ++i) rrq("empty", client(i));
@@ -297,7 +297,7 @@ TEST_F(server_fixture, new_session_rate_limit_pauses_like_xinetd_cps) {
   EXPECT_EQ(net.sockets.size(), 6u);
 }
 
-TEST_F(server_fixture, client_vanishing_frees_its_session) {
+TEST_F(tftp_server_fixture, client_vanishing_frees_its_session) {
   settings.retries = 2;
   rrq("pxelinux.0");
   auto& s = *net.sockets[0];
@@ -312,7 +312,7 @@ TEST_F(server_fixture, client_vanishing_frees_its_session) {
   EXPECT_EQ(host.counter_value("tftp_errors_total"), 1u);
 }
 
-TEST_F(server_fixture, burst_of_2000_rrqs_with_default_limits) {
+TEST_F(tftp_server_fixture, burst_of_2000_rrqs_with_default_limits) {
   for (int i = 0; i < 2000; ++i) rrq("pxelinux.0", client(i));
   // Defaults: 100 new sessions per second, then a 2-second pause; everything else dropped silently.
   EXPECT_EQ(server->active_sessions(), 100u);
@@ -327,7 +327,7 @@ TEST_F(server_fixture, burst_of_2000_rrqs_with_default_limits) {
   EXPECT_EQ(server->active_sessions(), 100u);
 }
 
-TEST_F(server_fixture, burst_of_2000_rrqs_all_served_concurrently_when_rate_unlimited) {
+TEST_F(tftp_server_fixture, burst_of_2000_rrqs_all_served_concurrently_when_rate_unlimited) {
   settings.max_new_sessions_per_second = 0;
   for (int i = 0; i < 2000; ++i) rrq("pxelinux.0", client(i), {{"blksize", "1024"}, {"windowsize", "2"}});
   EXPECT_EQ(server->active_sessions(), 2000u);
@@ -341,7 +341,7 @@ TEST_F(server_fixture, burst_of_2000_rrqs_all_served_concurrently_when_rate_unli
   EXPECT_EQ(host.counter_value("tftp_transfers_total"), 2000u);
 }
 
-TEST_F(server_fixture, socket_exhaustion_answers_error_0) {
+TEST_F(tftp_server_fixture, socket_exhaustion_answers_error_0) {
   net.fail = true;
   rrq("pxelinux.0");
   auto sent = listener->take();
@@ -350,7 +350,7 @@ TEST_F(server_fixture, socket_exhaustion_answers_error_0) {
   EXPECT_EQ(server->active_sessions(), 0u);
 }
 
-TEST_F(server_fixture, stop_ends_every_transfer) {
+TEST_F(tftp_server_fixture, stop_ends_every_transfer) {
   rrq("pxelinux.0", client(1));
   rrq("pxelinux.0", client(2));
   server->stop();

@@ -13,7 +13,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-struct session_fixture : ::testing::Test {
+struct tftp_session_fixture : ::testing::Test {
   bootfw::sdk::testing::fake_host host;
   std::shared_ptr<fake_socket_state> sock = std::make_shared<fake_socket_state>();
   std::shared_ptr<memory_artifact> art;
@@ -48,7 +48,7 @@ negotiated_options window(std::uint32_t w, std::uint32_t blksize = 512) {
   return o;
 }
 
-TEST_F(session_fixture, lockstep_transfer_sends_each_block_after_its_ack) {
+TEST_F(tftp_session_fixture, lockstep_transfer_sends_each_block_after_its_ack) {
   auto content = pattern(1100);
   start(content);
   auto s = sock->take();
@@ -79,7 +79,7 @@ TEST_F(session_fixture, lockstep_transfer_sends_each_block_after_its_ack) {
   EXPECT_TRUE(sock->take().empty());
 }
 
-TEST_F(session_fixture, oack_then_data_after_ack_zero) {
+TEST_F(tftp_session_fixture, oack_then_data_after_ack_zero) {
   negotiated_options o = window(1, 1024);
   o.acknowledged = {{"blksize", "1024"}, {"tsize", "2000"}};
   start(pattern(2000), o);
@@ -96,7 +96,7 @@ TEST_F(session_fixture, oack_then_data_after_ack_zero) {
   EXPECT_EQ(s[0].payload().size(), 1024u);
 }
 
-TEST_F(session_fixture, oack_retransmitted_then_handshake_failure_reported) {
+TEST_F(tftp_session_fixture, oack_retransmitted_then_handshake_failure_reported) {
   negotiated_options o;
   o.acknowledged = {{"tsize", "10"}};
   start("0123456789", o, transfer_mode::octet, 2);
@@ -111,7 +111,7 @@ TEST_F(session_fixture, oack_retransmitted_then_handshake_failure_reported) {
   EXPECT_TRUE(outcome->option_handshake_failed);
 }
 
-TEST_F(session_fixture, error_8_on_oack_ends_transfer_as_failed_handshake) {
+TEST_F(tftp_session_fixture, error_8_on_oack_ends_transfer_as_failed_handshake) {
   negotiated_options o;
   o.acknowledged = {{"tsize", "10"}};
   start("0123456789", o);
@@ -123,7 +123,7 @@ TEST_F(session_fixture, error_8_on_oack_ends_transfer_as_failed_handshake) {
   EXPECT_TRUE(sock->take().empty());  // errors are not answered
 }
 
-TEST_F(session_fixture, duplicate_ack_never_causes_a_duplicate_send) {
+TEST_F(tftp_session_fixture, duplicate_ack_never_causes_a_duplicate_send) {
   start(pattern(5000));
   sock->take();
   ack(1);
@@ -138,7 +138,7 @@ TEST_F(session_fixture, duplicate_ack_never_causes_a_duplicate_send) {
   EXPECT_EQ(s[0].block(), 3);
 }
 
-TEST_F(session_fixture, window_is_sent_in_one_batch_and_duplicate_window_ack_does_not_reburst) {
+TEST_F(tftp_session_fixture, window_is_sent_in_one_batch_and_duplicate_window_ack_does_not_reburst) {
   start(pattern(20 * 512), window(4));
   auto s = sock->take();
   ASSERT_EQ(s.size(), 4u);
@@ -152,7 +152,7 @@ TEST_F(session_fixture, window_is_sent_in_one_batch_and_duplicate_window_ack_doe
   EXPECT_TRUE(sock->take().empty());
 }
 
-TEST_F(session_fixture, loss_inside_window_restarts_from_first_unacknowledged_block) {
+TEST_F(tftp_session_fixture, loss_inside_window_restarts_from_first_unacknowledged_block) {
   auto content = pattern(20 * 512);
   start(content, window(4));
   sock->take();
@@ -165,7 +165,7 @@ TEST_F(session_fixture, loss_inside_window_restarts_from_first_unacknowledged_bl
   EXPECT_EQ(s[0].payload(), content.substr(2 * 512, 512));
 }
 
-TEST_F(session_fixture, timeout_retransmits_window_then_gives_up_when_client_vanished) {
+TEST_F(tftp_session_fixture, timeout_retransmits_window_then_gives_up_when_client_vanished) {
   start(pattern(4 * 512), window(2), transfer_mode::octet, 3);
   EXPECT_EQ(sock->take().size(), 2u);
   host.advance(999ms);
@@ -185,7 +185,7 @@ TEST_F(session_fixture, timeout_retransmits_window_then_gives_up_when_client_van
   EXPECT_TRUE(sock->take().empty());
 }
 
-TEST_F(session_fixture, progress_resets_the_retry_budget) {
+TEST_F(tftp_session_fixture, progress_resets_the_retry_budget) {
   start(pattern(4 * 512), {}, transfer_mode::octet, 1);
   sock->take();
   host.advance(1s);  // one retry used
@@ -197,7 +197,7 @@ TEST_F(session_fixture, progress_resets_the_retry_budget) {
   EXPECT_FALSE(outcome);
 }
 
-TEST_F(session_fixture, negotiated_timeout_replaces_the_default) {
+TEST_F(tftp_session_fixture, negotiated_timeout_replaces_the_default) {
   negotiated_options o;
   o.timeout = 3s;
   o.acknowledged = {{"timeout", "3"}};
@@ -209,7 +209,7 @@ TEST_F(session_fixture, negotiated_timeout_replaces_the_default) {
   EXPECT_EQ(sock->take().size(), 1u);
 }
 
-TEST_F(session_fixture, wrong_tid_gets_error_5_and_transfer_continues) {
+TEST_F(tftp_session_fixture, wrong_tid_gets_error_5_and_transfer_continues) {
   start(pattern(1000));
   sock->take();
   bootfw::sdk::udp_endpoint stranger{client_a.address, 9999};
@@ -232,7 +232,7 @@ TEST_F(session_fixture, wrong_tid_gets_error_5_and_transfer_continues) {
   EXPECT_TRUE(outcome->success);
 }
 
-TEST_F(session_fixture, short_error_packets_end_the_transfer) {
+TEST_F(tftp_session_fixture, short_error_packets_end_the_transfer) {
   for (std::size_t len : {2u, 4u}) {
     outcome.reset();
     sock = std::make_shared<fake_socket_state>();
@@ -248,7 +248,7 @@ TEST_F(session_fixture, short_error_packets_end_the_transfer) {
   }
 }
 
-TEST_F(session_fixture, stale_or_future_acks_are_ignored) {
+TEST_F(tftp_session_fixture, stale_or_future_acks_are_ignored) {
   start(pattern(5000), window(2));
   sock->take();
   ack(7);      // beyond what was sent
@@ -257,7 +257,7 @@ TEST_F(session_fixture, stale_or_future_acks_are_ignored) {
   EXPECT_FALSE(outcome);
 }
 
-TEST_F(session_fixture, file_shrinking_mid_transfer_aborts_with_error) {
+TEST_F(tftp_session_fixture, file_shrinking_mid_transfer_aborts_with_error) {
   start(pattern(3000));
   sock->take();
   art->shrink_to(600);
@@ -269,7 +269,7 @@ TEST_F(session_fixture, file_shrinking_mid_transfer_aborts_with_error) {
   EXPECT_FALSE(outcome->success);
 }
 
-TEST_F(session_fixture, netascii_session_delivers_converted_text) {
+TEST_F(tftp_session_fixture, netascii_session_delivers_converted_text) {
   start("a\nb\rc\n", window(1, 512), transfer_mode::netascii);
   auto s = sock->take();
   ASSERT_EQ(s.size(), 1u);
@@ -279,7 +279,7 @@ TEST_F(session_fixture, netascii_session_delivers_converted_text) {
   EXPECT_TRUE(outcome->success);
 }
 
-TEST_F(session_fixture, block_numbers_wrap_past_65535_for_files_over_32_mib_at_512) {
+TEST_F(tftp_session_fixture, block_numbers_wrap_past_65535_for_files_over_32_mib_at_512) {
   const std::size_t size = 65536u * 512 + 700;  // 65538 blocks
   auto content = pattern(size, 7);
   start(content);
@@ -301,7 +301,7 @@ TEST_F(session_fixture, block_numbers_wrap_past_65535_for_files_over_32_mib_at_5
   EXPECT_EQ(checksum_sent, checksum_expected);
 }
 
-TEST_F(session_fixture, window_acks_map_correctly_across_the_wrap) {
+TEST_F(tftp_session_fixture, window_acks_map_correctly_across_the_wrap) {
   const std::size_t size = 65540u * 512;  // windows of 64 straddle block 65535 → 0
   start(pattern(size, 3), window(64));
   std::uint64_t next = 1;
