@@ -1,5 +1,7 @@
 #include "config.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include <filesystem>
@@ -106,6 +108,12 @@ class toml_view final : public sdk::config_view {
   throw config_file_error(fmt::format("{}: {}: {}", where_of(file, n.source()), key, msg));
 }
 
+bool valid_instance_name(const std::string& name) {
+  return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+  });
+}
+
 void check_keys(const std::string& file, const toml::table& t, std::string_view table_name,
                 std::initializer_list<std::string_view> allowed) {
   for (auto& [k, v] : t) {
@@ -114,7 +122,9 @@ void check_keys(const std::string& file, const toml::table& t, std::string_view 
     if (!ok) {
       std::string list;
       for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-      fail(file, v, fmt::format("{}.{}", table_name, k.str()), fmt::format("unknown key (known keys: {})", list));
+      // The key's own position (column of the key, not of its value): that is where the typo is.
+      throw config_file_error(fmt::format("{}: {}.{}: unknown key (known keys: {})", where_of(file, k.source()),
+                                          table_name, k.str(), list));
     }
   }
 }
@@ -264,14 +274,16 @@ server_config parse_server_config(const std::string& text, const std::string& pa
       auto* t = node.as_table();
       if (!t) fail(path, node, "plugin", "expected a table");
       std::string label = fmt::format("plugin[{}]", index++);
+      // Name the instance in messages as soon as its name is known, even for errors in other keys.
+      if (auto n = t->get_as<std::string>("name"); n && valid_instance_name(n->get()))
+        label = fmt::format("plugin[{}]", n->get());
       check_keys(path, *t, label, {"name", "kind", "library", "config"});
       plugin_entry e;
       e.where = where_of(path, t->source());
       e.name = get_string(path, *t, label, "name", "");
       if (e.name.empty()) fail(path, *t, label + ".name", "missing (every plugin instance needs a unique name)");
-      for (char c : e.name)
-        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.'))
-          fail(path, *t->get("name"), label + ".name", "use letters, digits, '-', '_' or '.'");
+      if (!valid_instance_name(e.name))
+        fail(path, *t->get("name"), label + ".name", "use letters, digits, '-', '_' or '.'");
       label = fmt::format("plugin[{}]", e.name);
       if (!names.insert(e.name).second)
         fail(path, *t->get("name"), label + ".name", fmt::format("duplicate plugin instance name '{}'", e.name));

@@ -1,4 +1,5 @@
 // The bootfw command line: --version, --help, --check exit codes and messages, signals.
+#include <bootfw/sdk/abi.hpp>
 #include <gtest/gtest.h>
 
 #include <fmt/format.h>
@@ -53,11 +54,12 @@ TEST(cli, check_rejects_each_malformed_configuration_naming_file_line_and_key) {
       {"[server]\nbogus = 1\n", "plugins.toml:2:1: server.bogus: unknown key"},
       {"[[plugin]]\nname = \"p\"\nkind = \"boot-policy\"\nlibrary = \"missing.so\"\n",
        "plugins.toml:4:11: plugin.library: no plugin library at"},
-      // A plugin's own key errors carry the position of the key inside [plugin.config].
+      // A plugin's own key errors carry the position of the setting inside [plugin.config] (the value's
+      // column: the SDK's config_view knows values, not keys).
       {fmt::format("[[plugin]]\nname = \"p\"\nkind = \"boot-policy\"\nlibrary = \"{}\"\n[plugin.config]\n"
                    "filenme = \"x\"\n",
                    policy),
-       "plugins.toml:6:1: plugin[p].config.filenme: unknown key 'filenme'"},
+       "plugins.toml:6:11: plugin[p].config.filenme: unknown key 'filenme'"},
       {fmt::format("[[plugin]]\nname = \"p\"\nkind = \"boot-policy\"\nlibrary = \"{}\"\n[plugin.config]\n"
                    "all_clients = \"yes\"\n",
                    policy),

@@ -86,7 +86,8 @@ TEST(loader, refuses_kind_mismatch) {
 
 TEST(loader, reports_dlopen_failures_with_the_dynamic_linker_text) {
   bootfw::test::temp_dir dir;
-  auto path = dir.write("not-a-plugin.so", "this is not an ELF file");
+  // Long enough to have an ELF header's size, so the dynamic linker reads and rejects the header itself.
+  auto path = dir.write("not-a-plugin.so", std::string(4096, 'x'));
   try {
     load_plugin_library(path, plugin_kind::boot_policy, {});
     FAIL();

@@ -82,6 +82,7 @@ TEST(config, config_view_reports_positions_to_plugins) {
 struct bad_case {
   const char* text;
   const char* expected;  // substring of the message, which always starts with file:line:col
+  friend void PrintTo(const bad_case& c, std::ostream* os) { *os << c.text; }
 };
 
 class config_errors : public ::testing::TestWithParam<bad_case> {};
@@ -103,7 +104,7 @@ INSTANTIATE_TEST_SUITE_P(
         bad_case{"[server]\nmetrics_address = \"localhost\"\n", ":2:19: server.metrics_address: expected"},
         bad_case{"[server.dhcp]\nport = 70000\n", ":2:8: server.dhcp.port: 70000 is out of range"},
         bad_case{"[server]\ninterfaces = \"br0\"\n", ":2:14: server.interfaces: expected an array"},
-        bad_case{"[serve]\n", ":1:1: (top level).serve: unknown key"},
+        bad_case{"[serve]\n", ":1:2: (top level).serve: unknown key"},
         bad_case{"[server\n", ":1:8: syntax error"},
         bad_case{"[[plugin]]\nkind = \"boot-policy\"\nlibrary = \"fixture_policy.so\"\n",
                  ":1:1: plugin[0].name: missing"},
@@ -120,6 +121,7 @@ INSTANTIATE_TEST_SUITE_P(
         bad_case{"[[plugin]]\nname = \"a b\"\nkind = \"boot-policy\"\nlibrary = \"fixture_policy.so\"\n",
                  ":2:8: plugin[0].name: use letters"},
         bad_case{"[[plugin]]\nname = \"a\"\nkind = \"boot-policy\"\nlibrary = \"fixture_policy.so\"\nconfig = 3\n",
-                 ":5:10: plugin[a].config: expected a table"}));
+                 ":5:10: plugin[a].config: expected a table"}),
+    [](const ::testing::TestParamInfo<bad_case>& info) { return "case_" + std::to_string(info.index); });
 
 }  // namespace

@@ -245,6 +245,9 @@ void service::deliver(const std::shared_ptr<exchange>& ex, sdk::dhcp_message rep
   reply.hlen = ex->request.hlen;
   reply.chaddr = ex->request.chaddr;
   reply.giaddr = ex->request.giaddr;
+  // RFC 2131 §4.1: a relayed DHCPNAK carries the broadcast bit so the relay broadcasts it to the client.
+  if (reply.type() == sdk::dhcp_message_type::nak && !reply.giaddr.is_unspecified())
+    reply.flags |= sdk::dhcp_message::broadcast_flag;
   if (reply.type() == sdk::dhcp_message_type::none) {
     drop("reply-no-type", fmt::format("{} produced a reply without a message type; not sent", responder));
     return;

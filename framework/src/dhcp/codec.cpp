@@ -1,0 +1,256 @@
+#include "dhcp/codec.hpp"
+
+#include <algorithm>
+#include <map>
+
+namespace bootfw::dhcp {
+
+namespace {
+
+using bytes = std::vector<std::uint8_t>;
+namespace opt = sdk::dhcp_option;
+
+std::uint32_t get32(std::span<const std::uint8_t> b, std::size_t at) {
+  return std::uint32_t(b[at]) << 24 | std::uint32_t(b[at + 1]) << 16 | std::uint32_t(b[at + 2]) << 8 | b[at + 3];
+}
+void put32(bytes& b, std::size_t at, std::uint32_t v) {
+  b[at] = std::uint8_t(v >> 24);
+  b[at + 1] = std::uint8_t(v >> 16);
+  b[at + 2] = std::uint8_t(v >> 8);
+  b[at + 3] = std::uint8_t(v);
+}
+
+// A NUL-terminated field (sname, file); bytes after the first NUL are ignored.
+std::string c_string(std::span<const std::uint8_t> field) {
+  auto end = std::find(field.begin(), field.end(), std::uint8_t(0));
+  return std::string(field.begin(), end);
+}
+
+// Options accumulated in first-seen order; a repeated code is concatenated (RFC 3396 §6).
+struct option_accumulator {
+  std::vector<std::uint8_t> order;
+  std::map<std::uint8_t, bytes> values;
+  void add(std::uint8_t code, std::span<const std::uint8_t> v) {
+    auto [it, fresh] = values.try_emplace(code);
+    if (fresh) order.push_back(code);
+    it->second.insert(it->second.end(), v.begin(), v.end());
+  }
+};
+
+// Parses one option area. `needs_end`: the main options field must be closed by END (RFC 2131 §4.1 says
+// the field is terminated by END); overloaded file/sname areas may simply run to their end.
+bool parse_area(std::span<const std::uint8_t> area, option_accumulator& acc, bool needs_end, std::string& why,
+                const char* area_name) {
+  std::size_t i = 0;
+  while (i < area.size()) {
+    std::uint8_t code = area[i];
+    if (code == opt::pad) {
+      ++i;
+      continue;
+    }
+    if (code == opt::end) return true;
+    if (i + 1 >= area.size()) {
+      why = std::string("option ") + std::to_string(code) + " in " + area_name + " has no length byte";
+      return false;
+    }
+    std::size_t len = area[i + 1];
+    if (i + 2 + len > area.size()) {
+      why = std::string("option ") + std::to_string(code) + " in " + area_name + " runs past the end (length " +
+            std::to_string(len) + ")";
+      return false;
+    }
+    acc.add(code, area.subspan(i + 2, len));
+    i += 2 + len;
+  }
+  if (needs_end) {
+    why = std::string("no END option in ") + area_name;
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+decode_result decode(std::span<const std::uint8_t> d) {
+  decode_result r;
+  if (d.size() < fixed_header_size + 4) {
+    r.detail = "datagram of " + std::to_string(d.size()) + " bytes is shorter than a DHCP message (240)";
+    return r;
+  }
+  if (get32(d, fixed_header_size) != magic_cookie) {
+    r.detail = "no DHCP magic cookie (plain BOOTP is not served)";
+    return r;
+  }
+  sdk::dhcp_message m;
+  m.op = d[0];
+  m.htype = d[1];
+  m.hlen = d[2];
+  m.hops = d[3];
+  if (m.op != 1 && m.op != 2) {
+    r.detail = "op " + std::to_string(m.op) + " is neither BOOTREQUEST nor BOOTREPLY";
+    return r;
+  }
+  if (m.hlen > 16) {  // RFC 2131 §2: chaddr is 16 bytes
+    r.detail = "hlen " + std::to_string(m.hlen) + " exceeds the 16-byte chaddr";
+    return r;
+  }
+  if (m.hops > 16) {  // RFC 1542 §4.1.1: relays discard beyond 16 hops; so do we
+    r.detail = "hops " + std::to_string(m.hops) + " exceeds 16";
+    return r;
+  }
+  m.xid = get32(d, 4);
+  m.secs = std::uint16_t(d[8] << 8 | d[9]);
+  m.flags = std::uint16_t(d[10] << 8 | d[11]);
+  m.ciaddr = sdk::ipv4_address(get32(d, 12));
+  m.yiaddr = sdk::ipv4_address(get32(d, 16));
+  m.siaddr = sdk::ipv4_address(get32(d, 20));
+  m.giaddr = sdk::ipv4_address(get32(d, 24));
+  std::copy_n(d.begin() + 28, m.hlen, m.chaddr.begin());
+  auto sname = d.subspan(44, 64), file = d.subspan(108, 128);
+
+  option_accumulator acc;
+  if (!parse_area(d.subspan(fixed_header_size + 4), acc, true, r.detail, "options")) return r;
+  // RFC 2132 §9.3: overload 1 = file, 2 = sname, 3 = both; RFC 3396 §5: options, then file, then sname.
+  std::uint8_t overload = 0;
+  if (auto it = acc.values.find(opt::overload); it != acc.values.end()) {
+    if (it->second.size() != 1 || it->second[0] < 1 || it->second[0] > 3) {
+      r.detail = "malformed option overload (52)";
+      return r;
+    }
+    overload = it->second[0];
+  }
+  if (overload & 1) {
+    if (!parse_area(file, acc, false, r.detail, "file (overloaded)")) return r;
+  } else {
+    m.file = c_string(file);
+  }
+  if (overload & 2) {
+    if (!parse_area(sname, acc, false, r.detail, "sname (overloaded)")) return r;
+  } else {
+    m.sname = c_string(sname);
+  }
+  if (auto t = acc.values.find(opt::message_type); t != acc.values.end() && t->second.size() != 1) {
+    r.detail = "message type option (53) must be one byte";
+    return r;
+  }
+  for (auto code : acc.order)
+    if (code != opt::overload) m.options.set(code, std::move(acc.values[code]));
+  r.message = std::move(m);
+  return r;
+}
+
+encode_limits limits_for(const sdk::dhcp_message& request) {
+  encode_limits l;
+  if (auto mms = request.options.get_u16(opt::max_message_size))
+    l.max_size = std::clamp<std::size_t>(*mms, 576, 1500) - ip_udp_overhead;
+  if (auto prl = request.options.find(opt::parameter_request_list)) l.parameter_order.assign(prl->begin(), prl->end());
+  if (auto ri = request.options.find(opt::relay_agent_info)) l.relay_info = bytes(ri->begin(), ri->end());
+  return l;
+}
+
+namespace {
+
+// One option as it goes on the wire: code/len/value, split in 255-byte pieces (RFC 3396 §7).
+bytes wire_form(std::uint8_t code, const bytes& value) {
+  bytes out;
+  std::size_t at = 0;
+  do {
+    std::size_t n = std::min<std::size_t>(255, value.size() - at);
+    out.push_back(code);
+    out.push_back(std::uint8_t(n));
+    out.insert(out.end(), value.begin() + long(at), value.begin() + long(at + n));
+    at += n;
+  } while (at < value.size());
+  return out;
+}
+
+// Fills option areas in order; an option goes whole into the first area with room for it.
+struct area {
+  std::size_t capacity;  // bytes available, END excluded
+  bytes data;
+  bool fits(std::size_t n) const { return data.size() + n <= capacity; }
+};
+
+}  // namespace
+
+std::vector<std::uint8_t> encode(const sdk::dhcp_message& reply, const encode_limits& limits) {
+  // Priority: message type, server identifier, what the client asked for (opt 55 order), the rest as
+  // the responder set them. Opt 82 is handled separately: it must be echoed, and last (RFC 3046 §2.2).
+  std::vector<const sdk::dhcp_options::entry*> ordered;
+  const auto& entries = reply.options.entries();
+  auto take = [&](std::uint8_t code) {
+    for (auto& e : entries)
+      if (e.first == code && std::find(ordered.begin(), ordered.end(), &e) == ordered.end()) ordered.push_back(&e);
+  };
+  take(opt::message_type);
+  take(opt::server_identifier);
+  for (auto code : limits.parameter_order) take(code);
+  for (auto& e : entries) take(e.first);
+
+  bytes relay;
+  if (auto own = reply.options.find(opt::relay_agent_info))
+    relay = wire_form(opt::relay_agent_info, bytes(own->begin(), own->end()));
+  else if (limits.relay_info)
+    relay = wire_form(opt::relay_agent_info, *limits.relay_info);
+
+  std::size_t max_size = std::max(limits.max_size, std::size_t(576 - ip_udp_overhead));
+  if (relay.size() > 128) relay.clear();  // an absurd opt 82 (RFC 3046 sub-options are short) is not echoed
+  // Main area: after header + cookie, keep room for END and for a possible overload option (3 bytes).
+  area main{max_size - fixed_header_size - 4 - 1 - 3 - relay.size(), {}};
+  area file{reply.file.empty() ? 127u : 0u, {}};   // 128 bytes, END excluded
+  area sname{reply.sname.empty() ? 63u : 0u, {}};  // 64 bytes, END excluded
+  for (auto* e : ordered) {
+    if (e->first == opt::pad || e->first == opt::end || e->first == opt::overload ||
+        e->first == opt::relay_agent_info)
+      continue;
+    auto w = wire_form(e->first, e->second);
+    for (auto* a : {&main, &file, &sname})
+      if (a->fits(w.size())) {
+        a->data.insert(a->data.end(), w.begin(), w.end());
+        break;
+      }  // an option that fits nowhere is left out
+  }
+  std::uint8_t overload = (file.data.empty() ? 0 : 1) | (sname.data.empty() ? 0 : 2);
+
+  bytes out(fixed_header_size, 0);
+  out[0] = reply.op;
+  out[1] = reply.htype;
+  out[2] = std::min<std::uint8_t>(reply.hlen, 16);
+  out[3] = reply.hops;
+  put32(out, 4, reply.xid);
+  out[8] = std::uint8_t(reply.secs >> 8);
+  out[9] = std::uint8_t(reply.secs);
+  out[10] = std::uint8_t(reply.flags >> 8);
+  out[11] = std::uint8_t(reply.flags);
+  put32(out, 12, reply.ciaddr.to_uint());
+  put32(out, 16, reply.yiaddr.to_uint());
+  put32(out, 20, reply.siaddr.to_uint());
+  put32(out, 24, reply.giaddr.to_uint());
+  std::copy(reply.chaddr.begin(), reply.chaddr.end(), out.begin() + 28);
+  auto put_field = [&](std::size_t at, std::size_t size, const std::string& text, const bytes& options) {
+    if (!options.empty()) {
+      std::copy(options.begin(), options.end(), out.begin() + long(at));
+      out[at + options.size()] = opt::end;
+    } else {
+      std::copy_n(text.begin(), std::min(text.size(), size - 1), out.begin() + long(at));
+    }
+  };
+  put_field(44, 64, reply.sname, sname.data);
+  put_field(108, 128, reply.file, file.data);
+  out.resize(fixed_header_size + 4);
+  put32(out, fixed_header_size, magic_cookie);
+  // Message type first, then the overload flag, then everything else.
+  out.insert(out.end(), main.data.begin(), main.data.end());
+  if (overload) {
+    bytes o{opt::overload, 1, overload};
+    auto pos = out.begin() + long(fixed_header_size + 4);
+    if (!main.data.empty() && main.data[0] == opt::message_type) pos += 3;
+    out.insert(pos, o.begin(), o.end());
+  }
+  out.insert(out.end(), relay.begin(), relay.end());
+  out.push_back(opt::end);
+  if (out.size() < min_message_size) out.resize(min_message_size, 0);
+  return out;
+}
+
+}  // namespace bootfw::dhcp

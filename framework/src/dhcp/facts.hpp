@@ -1,0 +1,12 @@
+// Client facts: what a request says about its sender, extracted once by the framework so responders and
+// boot policies read typed fields instead of raw options (RFC 2132, RFC 3004, RFC 4578, RFC 3046).
+#pragma once
+
+#include <bootfw/sdk/dhcp.hpp>
+
+namespace bootfw::dhcp {
+
+/// Never throws on malformed option values: a value of the wrong length is left out of the facts.
+sdk::client_facts extract_facts(const sdk::dhcp_message& request);
+
+}  // namespace bootfw::dhcp
