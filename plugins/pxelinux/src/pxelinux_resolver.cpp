@@ -1,0 +1,182 @@
+#include "pxelinux_resolver.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace bootfw::pxelinux {
+namespace {
+
+using search_mode = pxelinux_settings::search_mode;
+constexpr std::size_t max_remembered_clients = 65536;
+
+// What pxelinux itself would use in its search: the DHCP lease bootfw delivered (the UUID the client sent
+// in option 97, its MAC and address), else the request's source address, completed by what the requested
+// name reveals ("01-<mac>" gives the MAC, a UUID name the UUID).
+client_identity identify(const sdk::resolve_request& request, const std::optional<sdk::client_record>& record,
+                         const name_facts& facts) {
+  client_identity c;
+  if (record) {
+    c.uuid = uuid_from_option(record->uuid);
+    if (record->mac != sdk::mac_address{}) c.mac = record->mac;
+    if (!record->address.is_unspecified()) c.address = record->address;
+  }
+  if (!c.address && !request.client.address.is_unspecified()) c.address = request.client.address;
+  if (!c.uuid && facts.uuid) c.uuid = facts.uuid;
+  if (!c.mac && facts.mac) {
+    c.mac = facts.mac;
+    c.hardware_type = facts.hardware_type;
+  }
+  return c;
+}
+
+std::string who(const client_identity& c) {
+  return c.address ? c.address->to_string() : c.mac ? c.mac->to_string() : std::string("unknown client");
+}
+
+}  // namespace
+
+pxelinux_settings parse_pxelinux_settings(const sdk::config_view& config) {
+  config.allow_only({"mode", "config_directory", "node", "session_seconds"});
+  pxelinux_settings s;
+  auto mode = config.get_string("mode", "passthrough");
+  if (mode == "server-side") s.mode = search_mode::server_side;
+  else if (mode != "passthrough")
+    throw sdk::config_error(config["mode"], "unknown mode '" + mode + "' (known: passthrough, server-side)");
+  s.config_directory = config.get_string("config_directory", s.config_directory);
+  while (!s.config_directory.empty() && s.config_directory.back() == '/') s.config_directory.pop_back();
+  while (!s.config_directory.empty() && s.config_directory.front() == '/') s.config_directory.erase(0, 1);
+  if (s.config_directory.empty())
+    throw sdk::config_error(config["config_directory"], "empty config_directory (pxelinux uses \"pxelinux.cfg\")");
+  s.session = std::chrono::seconds(config.get_int("session_seconds", s.session.count(), 1, 86400));
+  const auto& nodes = config["node"];
+  if (nodes.present() && !nodes.is_array())
+    throw sdk::config_error(nodes, "expected an array of tables ([[plugin.config.node]])");
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    auto n = parse_node(nodes[i]);
+    for (const auto& other : s.nodes) {
+      if ((n.mac && n.mac == other.mac) || (n.ip && n.ip == other.ip))
+        throw sdk::config_error(nodes[i], "node " + n.label() + " is listed twice");
+    }
+    s.nodes.push_back(std::move(n));
+  }
+  return s;
+}
+
+void pxelinux_resolver::configure(sdk::host& host, const sdk::config_view& config) {
+  host_ = &host;
+  settings_ = parse_pxelinux_settings(config);
+  host.log().info(fmt::format("{} mode for {}/, {} generated node config(s)",
+                              settings_.mode == search_mode::server_side ? "server-side" : "passthrough",
+                              settings_.config_directory, settings_.nodes.size()));
+}
+
+sdk::verdict pxelinux_resolver::resolve(const sdk::resolve_request& request, sdk::resolve_result& result) {
+  std::string_view path = request.path;
+  while (path.starts_with('/')) path.remove_prefix(1);
+  const auto& dir = settings_.config_directory;
+  if (path.size() <= dir.size() + 1 || !path.starts_with(dir) || path[dir.size()] != '/') return sdk::verdict::pass;
+  std::string name(path.substr(dir.size() + 1));
+  if (name.find('/') != std::string::npos) return sdk::verdict::pass;
+
+  auto facts = classify_name(name);
+  auto record = request.client_info ? std::optional(*request.client_info) : host_->find_client(request.client.address);
+  auto client = identify(request, record, facts);
+
+  if (const auto* node = node_named(facts))
+    return generate(*node, request, record, client, result, fmt::format("{}/{} names node {}", dir, name, node->label()));
+  if (settings_.mode == search_mode::passthrough) return sdk::verdict::pass;
+
+  // Server-side: only names pxelinux would try for this client, and only its first one of this boot.
+  auto order = search_order(client);
+  if (std::find(order.begin(), order.end(), name) == order.end() || !client.address) return sdk::verdict::pass;
+  if (!first_request(*client.address, record)) {
+    result.reason = fmt::format("server-side: {} was answered already this boot; served as asked", who(client));
+    return sdk::verdict::pass;
+  }
+  if (const auto* node = node_for(client))
+    return generate(*node, request, record, client, result,
+                    fmt::format("server-side: first request of {} ({}/{}), node {}", who(client), dir, name,
+                                node->label()));
+  return search(name, client, result);
+}
+
+const node_entry* pxelinux_resolver::node_named(const name_facts& facts) const {
+  for (const auto& n : settings_.nodes) {
+    if (facts.what == name_facts::kind::hardware && n.mac && n.mac == facts.mac && facts.hardware_type == 1) return &n;
+    if (facts.what == name_facts::kind::hex_ip && n.ip && facts.address && n.ip == facts.address) return &n;
+  }
+  return nullptr;
+}
+
+const node_entry* pxelinux_resolver::node_for(const client_identity& client) const {
+  for (const auto& n : settings_.nodes)
+    if ((n.mac && client.mac && n.mac == client.mac) || (n.ip && client.address && n.ip == client.address)) return &n;
+  return nullptr;
+}
+
+sdk::verdict pxelinux_resolver::generate(const node_entry& node, const sdk::resolve_request& request,
+                                         const std::optional<sdk::client_record>& record,
+                                         const client_identity& client, sdk::resolve_result& result,
+                                         std::string why) {
+  node_values v;
+  auto address = node.ip ? node.ip : record && !record->address.is_unspecified() ? record->address : client.address;
+  if (address) v.ip = address->to_string();
+  if (auto mac = node.mac ? node.mac : client.mac) v.mac = mac->to_string();
+  v.hostname = !node.hostname.empty() ? node.hostname : record ? safe_value(record->host_name) : std::string();
+  if (record && !record->server.is_unspecified()) v.server = record->server.to_string();
+  else if (!request.server_address.is_unspecified()) v.server = request.server_address.to_string();
+  if (record && !record->netmask.is_unspecified()) v.netmask = record->netmask.to_string();
+  if (record && !record->router.is_unspecified()) v.gateway = record->router.to_string();
+
+  std::vector<std::string> unknown;
+  result.content = render_config(node, v, fmt::format("pxelinux resolver {}", host_->instance_name()), unknown);
+  result.generated = true;
+  result.path = std::string(request.path);
+  result.reason = "generated: " + why;
+  if (!unknown.empty()) {
+    std::string list;
+    for (const auto& u : unknown) list += (list.empty() ? "${" : ", ${") + u + "}";
+    result.reason += " (unknown for this client, left empty: " + list + ")";
+    host_->log().write_limited(sdk::log_level::warn, "unknown-variable",
+                               fmt::format("node {}: {} unknown, left empty", node.label(), list));
+  }
+  return sdk::verdict::answer;
+}
+
+sdk::verdict pxelinux_resolver::search(const std::string& requested, const client_identity& client,
+                                       sdk::resolve_result& result) {
+  const auto& dir = settings_.config_directory;
+  auto order = search_order(client);
+  std::string missing;
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    std::string candidate = dir + "/" + order[i];
+    if (host_->probe(candidate) == sdk::open_error::none) {
+      result.path = candidate;
+      result.reason = fmt::format("server-side: {} is the best existing match for {} (asked {}/{}; candidate {} of {}{})",
+                                  candidate, who(client), dir, requested, i + 1, order.size(),
+                                  missing.empty() ? "" : "; missing: " + missing);
+      return sdk::verdict::answer;
+    }
+    missing += (missing.empty() ? "" : " ") + order[i];
+  }
+  result.reason = fmt::format("server-side: none of the {} candidates for {} exists", order.size(), who(client));
+  return sdk::verdict::pass;
+}
+
+bool pxelinux_resolver::first_request(sdk::ipv4_address client, const std::optional<sdk::client_record>& record) {
+  auto now = host_->now();
+  auto acked_at = record ? record->acked_at : std::chrono::system_clock::time_point{};
+  std::lock_guard lock(answered_mutex_);
+  auto it = answered_.find(client.to_uint());
+  if (it != answered_.end() && it->second.acked_at == acked_at && now - it->second.answered_at < settings_.session)
+    return false;  // same boot (no new DHCP ack, within the session window): pxelinux asks again on purpose
+  if (answered_.size() >= max_remembered_clients) {
+    std::erase_if(answered_, [&](const auto& e) { return now - e.second.answered_at >= settings_.session; });
+    if (answered_.size() >= max_remembered_clients) answered_.clear();
+  }
+  answered_[client.to_uint()] = {acked_at, now};
+  return true;
+}
+
+}  // namespace bootfw::pxelinux
