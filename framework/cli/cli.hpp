@@ -5,12 +5,16 @@
 #include <filesystem>
 #include <span>
 #include <string>
+#include <string_view>
 
 namespace bootfw::cli {
 std::filesystem::path self_directory();
 std::string default_plugin_directory();
 /// The statically linked plugins of this binary (empty when built without them).
 std::span<const sdk::static_plugin> builtin_plugins() noexcept;
+/// Tells systemd (Type=notify) about state changes: "READY=1", "RELOADING=1", "STOPPING=1"; a no-op
+/// when not started by systemd.
+void notify_service_manager(std::string_view state) noexcept;
 /// `bootfw explain …` (argv[0] is "explain").
 int explain_main(int argc, char** argv);
 }  // namespace bootfw::cli

@@ -78,16 +78,20 @@ int serve(server_options options) {
     std::cerr << fmt::format("bootfw: cannot start: {}\n", e.what());
     return 1;
   }
+  notify_service_manager("READY=1");
   for (;;) {
     int sig = 0;
     if (sigwait(&set, &sig) != 0) continue;
     if (sig == SIGHUP) {
+      notify_service_manager("RELOADING=1");
       std::string error;
       srv.reload(error);  // logs either way; an invalid config leaves the running one in place
+      notify_service_manager("READY=1");
       continue;
     }
     break;
   }
+  notify_service_manager("STOPPING=1");
   srv.stop();
   return 0;
 }

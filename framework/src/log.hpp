@@ -4,6 +4,7 @@
 
 #include <bootfw/sdk/host.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <mutex>
@@ -23,9 +24,9 @@ const char* log_level_name(log_level l) noexcept;
 class log_sink {
  public:
   explicit log_sink(log_level level = log_level::info, std::FILE* out = stderr) : level_(level), out_(out) {}
-  void set_level(log_level l) noexcept { level_ = l; }
-  log_level level() const noexcept { return level_; }
-  bool enabled(log_level l) const noexcept { return l >= level_; }
+  void set_level(log_level l) noexcept { level_.store(l, std::memory_order_relaxed); }
+  log_level level() const noexcept { return level_.load(std::memory_order_relaxed); }
+  bool enabled(log_level l) const noexcept { return l >= level(); }
   /// Writes "2026-11-24T10:00:00.123Z info  [source] message".
   void write(log_level l, std::string_view source, std::string_view message) noexcept;
   /// Rate-limited write: at most `burst` lines per `key` every `period`; suppressed lines are counted and
@@ -40,7 +41,7 @@ class log_sink {
   };
   static constexpr unsigned burst = 5;
   static constexpr std::chrono::seconds period{10};
-  log_level level_;
+  std::atomic<log_level> level_;  // changed by a reload while workers log
   std::FILE* out_;
   std::mutex mutex_;
   std::unordered_map<std::string, bucket> buckets_;

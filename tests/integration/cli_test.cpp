@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 #include <signal.h>
+#include <sys/un.h>
 
 #include <chrono>
 #include <thread>
@@ -103,6 +104,44 @@ TEST(cli, sigterm_stops_the_server_gracefully) {
   std::ifstream in(log);
   std::string text((std::istreambuf_iterator<char>(in)), {});
   EXPECT_NE(text.find("[bootfw] stopped"), std::string::npos) << text;
+}
+
+TEST(cli, tells_systemd_it_is_ready_only_once_serving_and_that_it_stops) {
+  temp_dir dir;
+  auto file = dir.write("plugins.toml", fmt::format("[server]\nstate_directory = \"{}\"\n[[plugin]]\nname = \"p\"\n"
+                                                    "kind = \"boot-policy\"\nlibrary = \"{}\"\n",
+                                                    dir.str(), fixture("fixture_policy")));
+  // Plays systemd: a datagram socket named by NOTIFY_SOCKET (sd_notify(3) protocol).
+  auto sock_path = dir.str() + "/notify";
+  int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  sockaddr_un sa{};
+  sa.sun_family = AF_UNIX;
+  std::snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock_path.c_str());
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)), 0);
+  auto next_state = [&] {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 10000) != 1) return std::string("(timeout)");
+    char buf[256];
+    auto n = ::recv(fd, buf, sizeof(buf), 0);
+    return std::string(buf, n > 0 ? std::size_t(n) : 0);
+  };
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::setenv("NOTIFY_SOCKET", sock_path.c_str(), 1);
+    ::freopen((dir.str() + "/log").c_str(), "w", stderr);
+    ::execl(cli.c_str(), cli.c_str(), "--plugins", file.c_str(), nullptr);
+    ::_exit(127);
+  }
+  EXPECT_EQ(next_state(), "READY=1");
+  ::kill(pid, SIGHUP);
+  EXPECT_EQ(next_state(), "RELOADING=1");
+  EXPECT_EQ(next_state(), "READY=1");
+  ::kill(pid, SIGTERM);
+  EXPECT_EQ(next_state(), "STOPPING=1");
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  ::close(fd);
 }
 
 }  // namespace
