@@ -259,8 +259,7 @@ std::vector<std::uint8_t> encode_vendor_options(const config_model& model,
     out.push_back(std::uint8_t(o->value.size()));
     out.insert(out.end(), o->value.begin(), o->value.end());
   }
-  // ISC dhcpd ends the encapsulated space with an END sub-option (see README: matched on the wire).
-  if (!out.empty() && out.size() < 255) out.push_back(sdk::dhcp_option::end);
+  // No END sub-option: ISC dhcpd 4.4 sends the seed's opt 43 as 01 04 00 00 00 00 (captured, see README).
   (void)model;
   return out;
 }
