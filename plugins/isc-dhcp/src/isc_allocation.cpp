@@ -1,0 +1,159 @@
+// Address selection and lease times (RFC 2131 §4.3.1, dhcpd.conf(5) "PERMIT LISTS", ISC lease-time rules).
+#include <algorithm>
+
+#include "isc_responder.hpp"
+
+namespace bootfw::plugin_isc_dhcp {
+namespace opt = sdk::dhcp_option;
+
+isc_responder::isc_responder(sdk::host& host, const isc_settings& settings, leases::lease_store* store)
+    : host_(host),
+      settings_(settings),
+      store_(store),
+      offers_(host.metrics().make_counter("dhcp_offers_total", "DHCPOFFERs sent")),
+      acks_(host.metrics().make_counter("dhcp_acks_total", "DHCPACKs sent after their lease was durable")),
+      naks_(host.metrics().make_counter("dhcp_naks_total", "DHCPNAKs sent")),
+      refused_(host.metrics().make_counter("dhcp_refused_total", "requests left unanswered on purpose")) {
+  const auto& model = *settings.model;
+  auto add_pools = [&](const std::vector<isc_conf::pool_decl>& pools) {
+    for (const auto& p : pools)
+      for (const auto& r : p.ranges) pools_[&p].emplace_back(r.first, r.last);
+  };
+  for (const auto& s : model.subnets) add_pools(s.pools);
+  for (const auto& n : model.shared_networks) add_pools(n.pools);
+  for (const auto& h : model.hosts)
+    if (h.fixed_address) fixed_addresses_.insert(h.fixed_address->to_uint());
+  if (store_) {
+    const auto now = wall_seconds();
+    store_->for_each([&](const leases::lease& l) {
+      if (l.holds_address(now)) mark_busy(l.address, true);
+    });
+  }
+}
+
+std::int64_t isc_responder::wall_seconds() const {
+  return std::chrono::duration_cast<std::chrono::seconds>(host_.wall_now().time_since_epoch()).count();
+}
+
+void isc_responder::mark_busy(sdk::ipv4_address a, bool busy) {
+  for (auto& [decl, ranges] : pools_)
+    for (auto& r : ranges)
+      if (r.contains(a)) busy ? r.mark_busy(a) : r.mark_free(a);
+}
+
+std::optional<leases::lease> isc_responder::lease_of(const client_context& c) const {
+  if (!store_) return std::nullopt;
+  return store_->find_client(c.mac, c.client_id);
+}
+
+bool isc_responder::available_to(const client_context& c, sdk::ipv4_address a) const {
+  if (fixed_addresses_.count(a.to_uint())) return false;  // reserved for its host
+  if (!store_) return true;
+  if (auto l = store_->find(a)) {
+    if (l->state == leases::lease_state::abandoned) return false;  // RFC 2131 §4.3.3
+    if (l->holds_address(wall_seconds()) && !l->belongs_to(c.mac, c.client_id)) return false;
+  }
+  return !store_->offered_to_other(a, c.mac, c.client_id);
+}
+
+std::optional<address_choice> isc_responder::choose_for_discover(const client_context& c) {
+  const auto& m = c.match;
+  if (m.host && m.host->fixed_address) {
+    if (m.subnet->contains(*m.host->fixed_address)) {
+      c.note("host " + m.host->name + ": fixed-address " + m.host->fixed_address->to_string());
+      return address_choice{*m.host->fixed_address, nullptr};
+    }
+    c.note("host " + m.host->name + ": fixed-address " + m.host->fixed_address->to_string() +
+           " is not on this subnet: ignored");
+  }
+  if (!m.host && !m.unknown_clients_allowed()) {
+    c.note("unknown client refused: deny unknown clients");
+    return std::nullopt;
+  }
+  if (m.permitted_pools.empty()) {
+    c.note(m.host ? "no pool admits this client (permit lists)"
+                  : "unknown client refused: no pool allows unknown clients (deny unknown clients)");
+    return std::nullopt;
+  }
+  auto permitted_pool = [&](sdk::ipv4_address a) -> const isc_conf::pool_decl* {
+    const auto* p = isc_conf::find_pool(m, a);
+    return p && std::find(m.permitted_pools.begin(), m.permitted_pools.end(), p) != m.permitted_pools.end() ? p
+                                                                                                          : nullptr;
+  };
+  if (auto l = lease_of(c); l && l->state != leases::lease_state::abandoned) {
+    if (auto* p = permitted_pool(l->address); p && available_to(c, l->address)) {
+      c.note("pool: the client's previous lease " + l->address.to_string());
+      return address_choice{l->address, p};
+    }
+  }
+  if (store_)
+    if (auto o = store_->offered_to(c.mac, c.client_id))
+      if (auto* p = permitted_pool(*o)) return address_choice{*o, p};
+  if (auto want = c.message->options.get_address(opt::requested_address)) {
+    if (auto* p = permitted_pool(*want); p && available_to(c, *want)) {
+      c.note("pool: the requested address " + want->to_string());
+      return address_choice{*want, p};
+    }
+  }
+  for (const auto* p : m.permitted_pools) {
+    auto it = pools_.find(p);
+    if (it == pools_.end()) continue;
+    for (auto& range : it->second)
+      if (auto a = range.next_free([&](sdk::ipv4_address x) { return available_to(c, x); })) {
+        c.note("pool: free address " + a->to_string() + " (" + p->where.to_string() + ")");
+        return address_choice{*a, p};
+      }
+  }
+  c.note("no free address in the pools this client may use");
+  host_.log().write_limited(sdk::log_level::warn, "no-free-leases",
+                            "no free leases for " + c.mac.to_string() + " on subnet " +
+                                m.subnet->network.to_string());
+  return std::nullopt;
+}
+
+std::optional<address_choice> isc_responder::validate_for_client(const client_context& c, sdk::ipv4_address a,
+                                                                 std::string& why) {
+  const auto& m = c.match;
+  if (m.host && m.host->fixed_address && m.subnet->contains(*m.host->fixed_address)) {
+    if (a == *m.host->fixed_address) return address_choice{a, nullptr};
+    why = a.to_string() + " is not host " + m.host->name + "'s fixed-address " + m.host->fixed_address->to_string();
+    return std::nullopt;
+  }
+  if (!m.host && !m.unknown_clients_allowed()) {
+    why = "unknown client (deny unknown clients)";
+    return std::nullopt;
+  }
+  const auto* pool = isc_conf::find_pool(m, a);
+  if (!pool) {
+    why = a.to_string() + " is not in any pool of this network";
+    return std::nullopt;
+  }
+  if (!isc_conf::pool_permits(*pool, m)) {
+    why = "the pool of " + a.to_string() + " does not admit this client";
+    return std::nullopt;
+  }
+  if (!available_to(c, a)) {
+    why = a.to_string() + " is in use by another client";
+    return std::nullopt;
+  }
+  return address_choice{a, pool};
+}
+
+// ISC: the client's opt 51 is honoured up to max-lease-time; min-lease-time is a floor; otherwise
+// default-lease-time of the scopes in effect (a fixed address has no pool scope: RFC 2131 §3.3).
+std::uint32_t isc_responder::lease_seconds(const client_context& c, const isc_conf::resolved_parameters& p) const {
+  std::uint32_t t = p.lease.default_time;
+  if (auto asked = c.message->options.get_u32(opt::lease_time)) {
+    t = std::min(*asked, p.lease.max_time);
+    c.note("lease time: client asked " + std::to_string(*asked) + " s, max-lease-time " +
+           std::to_string(p.lease.max_time));
+  }
+  if (t < p.lease.min_time) t = p.lease.min_time;
+  return t;
+}
+
+bool isc_responder::authoritative(const isc_conf::resolved_parameters& p) const {
+  return settings_.authoritative.value_or(p.authoritative.value_or(false));
+}
+
+}  // namespace bootfw::plugin_isc_dhcp

@@ -1,0 +1,33 @@
+#include "isc_plugin.hpp"
+
+#include <stdexcept>
+
+namespace bootfw::plugin_isc_dhcp {
+
+void isc_dhcp_plugin::configure(sdk::host& host, const sdk::config_view& config) {
+  auto s = parse_settings(host, config);  // validate fully before keeping anything
+  host_ = &host;
+  settings_ = std::move(s);
+  // Without a store until start(): `bootfw explain` (dry run) only configures.
+  responder_ = std::make_unique<isc_responder>(host, settings_, nullptr);
+}
+
+void isc_dhcp_plugin::start() {
+  if (!host_) throw std::logic_error("isc-dhcp: start() before configure()");
+  store_ = std::make_unique<leases::lease_store>(*host_);
+  responder_ = std::make_unique<isc_responder>(*host_, settings_, store_.get());
+  host_->log().info("serving " + std::to_string(settings_.model->subnets.size()) + " subnet(s) from " +
+                    settings_.dhcpd_conf + ", leases in " + store_->journal_path());
+}
+
+void isc_dhcp_plugin::stop() noexcept {
+  if (responder_) responder_->detach_store();
+  store_.reset();
+}
+
+sdk::verdict isc_dhcp_plugin::handle(sdk::dhcp_request& request, sdk::dhcp_message& reply) {
+  if (!responder_) return sdk::verdict::pass;
+  return responder_->handle(request, reply);
+}
+
+}  // namespace bootfw::plugin_isc_dhcp

@@ -1,0 +1,88 @@
+// The ISC-style DHCP server state machine (RFC 2131 §4.3) over an isc_conf model and a lease store.
+//
+// Ownership: owned by the plugin; holds references to the host, the settings and (while started) the
+// store. Thread-safety: executor only. Lifetime: commit callbacks it hands the store capture `this`;
+// the store drops them when it is destroyed, and the plugin destroys the store before the responder.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <bootfw/isc_conf/isc_conf.hpp>
+#include <bootfw/leases/address_pool.hpp>
+#include <bootfw/leases/lease_store.hpp>
+#include <bootfw/sdk/plugin.hpp>
+
+#include "isc_settings.hpp"
+
+namespace bootfw::plugin_isc_dhcp {
+
+/// One request's client identity and match, computed once per packet.
+struct client_context {
+  const sdk::dhcp_message* message = nullptr;
+  const sdk::client_facts* facts = nullptr;
+  sdk::mac_address mac;
+  std::span<const std::uint8_t> client_id;  ///< empty when absent or unusable
+  isc_conf::client_match match;
+  sdk::dhcp_request* request = nullptr;
+  mutable std::string last_note;  ///< why the latest decision was taken (for the log line of a refusal)
+  void note(const std::string& line) const {
+    last_note = line;
+    request->note(line);
+  }
+};
+
+/// An address chosen for a client, with the pool it came from (nullptr: a host's fixed address).
+struct address_choice {
+  sdk::ipv4_address address;
+  const isc_conf::pool_decl* pool = nullptr;
+};
+
+class isc_responder {
+ public:
+  isc_responder(sdk::host& host, const isc_settings& settings, leases::lease_store* store);
+  void detach_store() noexcept { store_ = nullptr; }
+
+  sdk::verdict handle(sdk::dhcp_request& request, sdk::dhcp_message& reply);
+
+ private:
+  sdk::verdict on_discover(client_context& c, sdk::dhcp_message& reply);
+  sdk::verdict on_request(client_context& c, sdk::dhcp_message& reply);
+  sdk::verdict on_decline(client_context& c);
+  sdk::verdict on_release(client_context& c);
+  sdk::verdict on_inform(client_context& c, sdk::dhcp_message& reply);
+
+  // isc_allocation.cpp
+  std::optional<address_choice> choose_for_discover(const client_context& c);
+  /// Whether `a` may be bound to this client (fixed address, or free/its own in a permitted pool).
+  std::optional<address_choice> validate_for_client(const client_context& c, sdk::ipv4_address a, std::string& why);
+  bool available_to(const client_context& c, sdk::ipv4_address a) const;
+  std::uint32_t lease_seconds(const client_context& c, const isc_conf::resolved_parameters& p) const;
+  bool authoritative(const isc_conf::resolved_parameters& p) const;
+  std::optional<leases::lease> lease_of(const client_context& c) const;
+
+  // isc_reply.cpp
+  void fill_reply(const client_context& c, sdk::dhcp_message& reply, sdk::dhcp_message_type type,
+                  const isc_conf::resolved_parameters& p, std::optional<std::uint32_t> lease_time, bool inform);
+  sdk::verdict nak(const client_context& c, sdk::dhcp_message& reply, const std::string& why);
+  sdk::verdict ack(const client_context& c, sdk::dhcp_message& reply, const address_choice& choice);
+
+  std::int64_t wall_seconds() const;
+  void mark_busy(sdk::ipv4_address a, bool busy);
+
+  sdk::host& host_;
+  const isc_settings& settings_;
+  leases::lease_store* store_;
+  std::unordered_map<const isc_conf::pool_decl*, std::vector<leases::address_pool>> pools_;
+  std::set<std::uint32_t> fixed_addresses_;  ///< never handed out dynamically
+  sdk::counter& offers_;
+  sdk::counter& acks_;
+  sdk::counter& naks_;
+  sdk::counter& refused_;
+};
+
+}  // namespace bootfw::plugin_isc_dhcp

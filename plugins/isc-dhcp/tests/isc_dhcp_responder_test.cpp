@@ -1,0 +1,343 @@
+// The isc-dhcp responder on a fake host: the seed's dhcpd.conf answered like ISC dhcpd, and the RFC 2131
+// state machine with durable leases.
+#include <gtest/gtest.h>
+
+#include "isc_dhcp_test_support.hpp"
+#include "isc_plugin.hpp"
+
+namespace bootfw::plugin_isc_dhcp {
+namespace {
+
+using sdk::dhcp_message_type;
+using sdk::ipv4_address;
+using sdk::verdict;
+using sdk::testing::config_node;
+using test::make_request;
+using test::prefilled;
+namespace opt = sdk::dhcp_option;
+
+const std::string rambox = "08:00:07:26:c0:a5";
+const ipv4_address rambox_ip(192, 168, 24, 203);
+
+// A dynamic network for the allocation rules (the seed itself only serves its one host).
+const std::string dynamic_conf = R"(
+default-lease-time 1000;
+subnet 192.168.24.0 netmask 255.255.255.0 {
+  option routers 192.168.24.1;
+  pool {
+    range 192.168.24.10 192.168.24.11;
+    default-lease-time 600;
+    max-lease-time 900;
+    allow unknown clients;
+  }
+}
+)";
+
+struct responder_fixture : ::testing::Test {
+  std::string dir = [] {
+    std::string t = std::filesystem::temp_directory_path() / "bootfw-iscdhcp-XXXXXX";
+    return std::string(::mkdtemp(t.data()));
+  }();
+  sdk::testing::fake_host host;
+  std::unique_ptr<isc_dhcp_plugin> plugin;
+
+  responder_fixture() {
+    host.state_dir = dir;
+    host.on_decide_boot = test::pxe_decision;
+  }
+  ~responder_fixture() override {
+    plugin.reset();
+    std::filesystem::remove_all(dir);
+  }
+  void start(config_node::table_t extra = {}, std::string conf_text = {}) {
+    plugin.reset();
+    std::string conf = std::string(BOOTFW_SOURCE_DIR) + "/examples/rambox/dhcpd.conf";
+    if (!conf_text.empty()) {
+      conf = dir + "/dhcpd.conf";
+      std::ofstream(conf) << conf_text;
+    }
+    extra.emplace_back("dhcpd_conf", conf);
+    auto cfg = config_node::table(extra);
+    plugin = std::make_unique<isc_dhcp_plugin>();
+    plugin->configure(host, cfg);
+    plugin->start();
+  }
+  struct outcome {
+    verdict v;
+    sdk::dhcp_message reply;
+    test::fake_request req;
+  };
+  outcome run(test::fake_request r) {
+    auto reply = prefilled(r);
+    auto v = plugin->handle(r, reply);
+    return {v, std::move(reply), std::move(r)};
+  }
+  // Completes a deferred ACK the way bootfw would after the flush.
+  std::optional<sdk::dhcp_message> finish(outcome& o) {
+    EXPECT_EQ(o.v, verdict::defer);
+    if (!o.req.deferred) return std::nullopt;
+    host.run_pending();
+    return o.req.deferred->sent;
+  }
+  test::fake_request selecting(std::string_view mac, ipv4_address a, bool pxe = true) {
+    auto r = make_request(dhcp_message_type::request, mac, pxe);
+    r.msg.options.set_address(opt::server_identifier, test::server_address);
+    r.msg.options.set_address(opt::requested_address, a);
+    return r;
+  }
+  sdk::dhcp_message acked(std::string_view mac, ipv4_address a, bool pxe = true) {
+    auto o = run(selecting(mac, a, pxe));
+    auto sent = finish(o);
+    EXPECT_TRUE(sent) << "no ACK for " << mac;
+    return sent.value_or(sdk::dhcp_message{});
+  }
+};
+
+TEST_F(responder_fixture, seed_pxe_client_is_offered_its_fixed_address_like_isc_dhcpd) {
+  start();
+  auto o = run(make_request(dhcp_message_type::discover, rambox));
+  ASSERT_EQ(o.v, verdict::answer);
+  const auto& r = o.reply;
+  EXPECT_EQ(r.type(), dhcp_message_type::offer);
+  EXPECT_EQ(r.yiaddr, rambox_ip);
+  EXPECT_EQ(r.options.get_u32(opt::lease_time), 43200u);  // global default: a fixed address has no pool scope
+  EXPECT_EQ(r.options.get_string(opt::host_name), "rambox01.home.dev");
+  EXPECT_EQ(r.options.get_address(opt::subnet_mask), ipv4_address(255, 255, 255, 0));
+  EXPECT_EQ(r.options.get_address(opt::server_identifier), test::server_address);
+  EXPECT_EQ(r.file, "pxelinux.0");
+  EXPECT_EQ(r.siaddr, test::server_address);
+  EXPECT_EQ(r.options.get_string(opt::vendor_class_identifier), "PXEClient");
+  EXPECT_TRUE(r.options.contains(opt::vendor_specific));
+  EXPECT_FALSE(r.options.contains(opt::renewal_time));  // ISC 4.4 sends no T1/T2 unless configured
+  EXPECT_FALSE(r.options.contains(opt::rebinding_time));
+}
+
+TEST_F(responder_fixture, parameter_request_list_limits_the_options_like_isc) {
+  start();
+  auto req = make_request(dhcp_message_type::discover, rambox);
+  req.msg.options.set(opt::parameter_request_list, {opt::router, opt::vendor_specific, opt::vendor_class_identifier});
+  auto o = run(std::move(req));
+  EXPECT_FALSE(o.reply.options.contains(opt::host_name));          // not asked for
+  EXPECT_TRUE(o.reply.options.contains(opt::subnet_mask));         // ISC adds it to OFFER/ACK anyway
+  EXPECT_TRUE(o.reply.options.contains(opt::vendor_specific));
+  EXPECT_TRUE(o.reply.options.contains(opt::lease_time));
+}
+
+TEST_F(responder_fixture, unknown_mac_gets_no_offer_and_the_log_says_why) {
+  start();
+  auto o = run(make_request(dhcp_message_type::discover, "52:54:00:12:34:56"));
+  EXPECT_EQ(o.v, verdict::drop);
+  EXPECT_TRUE(o.reply.yiaddr.is_unspecified());
+  EXPECT_TRUE(host.logged("deny unknown clients")) << "refusal not explained";
+  EXPECT_TRUE(o.req.noted("unknown client"));
+}
+
+TEST_F(responder_fixture, selecting_request_is_acked_only_after_its_lease_is_durable) {
+  start();
+  run(make_request(dhcp_message_type::discover, rambox));
+  auto o = run(selecting(rambox, rambox_ip));
+  ASSERT_EQ(o.v, verdict::defer);
+  ASSERT_TRUE(o.req.deferred);
+  EXPECT_FALSE(o.req.deferred->sent) << "ACK sent before the journal flush completed";
+  host.run_pending();
+  ASSERT_TRUE(o.req.deferred->sent);
+  const auto& ack = *o.req.deferred->sent;
+  EXPECT_EQ(ack.type(), dhcp_message_type::ack);
+  EXPECT_EQ(ack.yiaddr, rambox_ip);
+  EXPECT_EQ(ack.options.get_u32(opt::lease_time), 43200u);
+  EXPECT_EQ(ack.file, "pxelinux.0");
+  auto l = plugin->store()->find(rambox_ip);
+  ASSERT_TRUE(l);
+  EXPECT_EQ(l->mac.to_string(), rambox);
+  EXPECT_EQ(l->ends - l->starts, 43200);
+  EXPECT_EQ(host.counter_value("dhcp_acks_total"), 1u);
+}
+
+TEST_F(responder_fixture, request_for_another_server_is_silent) {
+  start();
+  auto r = selecting(rambox, rambox_ip);
+  r.msg.options.set_address(opt::server_identifier, ipv4_address(192, 168, 24, 1));
+  auto o = run(std::move(r));
+  EXPECT_EQ(o.v, verdict::drop);
+  EXPECT_FALSE(o.req.deferred);
+  EXPECT_FALSE(plugin->store()->find(rambox_ip));
+}
+
+TEST_F(responder_fixture, init_reboot_for_a_wrong_address_is_naked_when_authoritative) {
+  start({{"authoritative", true}});
+  auto r = make_request(dhcp_message_type::request, rambox);
+  r.msg.options.set_address(opt::requested_address, ipv4_address(192, 168, 24, 99));
+  auto o = run(std::move(r));
+  ASSERT_EQ(o.v, verdict::answer);
+  EXPECT_EQ(o.reply.type(), dhcp_message_type::nak);
+  EXPECT_TRUE(o.reply.yiaddr.is_unspecified());
+  EXPECT_FALSE(o.reply.options.contains(opt::lease_time));
+  EXPECT_FALSE(o.reply.options.contains(opt::subnet_mask));
+  EXPECT_TRUE(o.reply.file.empty());
+  EXPECT_TRUE(o.reply.options.contains(opt::server_identifier));
+
+  auto right = make_request(dhcp_message_type::request, rambox);
+  right.msg.options.set_address(opt::requested_address, rambox_ip);
+  auto ok = run(std::move(right));
+  auto ack = finish(ok);
+  ASSERT_TRUE(ack);
+  EXPECT_EQ(ack->type(), dhcp_message_type::ack);
+}
+
+TEST_F(responder_fixture, init_reboot_for_a_wrong_address_is_silent_when_not_authoritative) {
+  start();  // the seed has no `authoritative;`
+  auto r = make_request(dhcp_message_type::request, rambox);
+  r.msg.options.set_address(opt::requested_address, ipv4_address(192, 168, 24, 99));
+  EXPECT_EQ(run(std::move(r)).v, verdict::drop);
+}
+
+TEST_F(responder_fixture, spoofed_release_is_ignored_and_the_owners_release_frees_the_lease) {
+  start({}, dynamic_conf);
+  acked("52:54:00:00:00:01", ipv4_address(192, 168, 24, 10), false);
+  auto spoof = make_request(dhcp_message_type::release, "52:54:00:00:00:66", false);
+  spoof.msg.ciaddr = ipv4_address(192, 168, 24, 10);
+  EXPECT_EQ(run(std::move(spoof)).v, verdict::drop);
+  host.run_pending();
+  EXPECT_EQ(plugin->store()->find(ipv4_address(192, 168, 24, 10))->state, leases::lease_state::active);
+  EXPECT_TRUE(host.logged("not its lease"));
+
+  auto real = make_request(dhcp_message_type::release, "52:54:00:00:00:01", false);
+  real.msg.ciaddr = ipv4_address(192, 168, 24, 10);
+  run(std::move(real));
+  host.run_pending();
+  EXPECT_EQ(plugin->store()->find(ipv4_address(192, 168, 24, 10))->state, leases::lease_state::released);
+}
+
+TEST_F(responder_fixture, declined_address_is_abandoned_and_never_offered_again) {
+  start({}, dynamic_conf);
+  auto first = run(make_request(dhcp_message_type::discover, "52:54:00:00:00:01", false));
+  ASSERT_EQ(first.v, verdict::answer);
+  const auto bad = first.reply.yiaddr;
+  auto decline = make_request(dhcp_message_type::decline, "52:54:00:00:00:01", false);
+  decline.msg.options.set_address(opt::requested_address, bad);
+  EXPECT_EQ(run(std::move(decline)).v, verdict::drop);
+  host.run_pending();
+  EXPECT_EQ(plugin->store()->find(bad)->state, leases::lease_state::abandoned);
+  for (const char* mac : {"52:54:00:00:00:01", "52:54:00:00:00:02", "52:54:00:00:00:03"}) {
+    auto o = run(make_request(dhcp_message_type::discover, mac, false));
+    EXPECT_NE(o.reply.yiaddr, bad) << mac;
+  }
+}
+
+TEST_F(responder_fixture, inform_gets_options_but_no_address_and_no_lease_time) {
+  start();
+  auto r = make_request(dhcp_message_type::inform, rambox);
+  r.msg.ciaddr = rambox_ip;
+  auto o = run(std::move(r));
+  ASSERT_EQ(o.v, verdict::answer);
+  EXPECT_EQ(o.reply.type(), dhcp_message_type::ack);
+  EXPECT_TRUE(o.reply.yiaddr.is_unspecified());
+  EXPECT_FALSE(o.reply.options.contains(opt::lease_time));
+  EXPECT_TRUE(o.reply.options.contains(opt::subnet_mask));
+  EXPECT_FALSE(plugin->store()->find(rambox_ip));
+}
+
+TEST_F(responder_fixture, lease_survives_a_restart) {
+  start({}, dynamic_conf);
+  acked("52:54:00:00:00:01", ipv4_address(192, 168, 24, 11), false);
+  start({}, dynamic_conf);  // stop, reopen the store from the journal
+  auto l = plugin->store()->find(ipv4_address(192, 168, 24, 11));
+  ASSERT_TRUE(l);
+  EXPECT_EQ(l->mac.to_string(), "52:54:00:00:00:01");
+  // The returning client is offered its address again; another client is not.
+  EXPECT_EQ(run(make_request(dhcp_message_type::discover, "52:54:00:00:00:01", false)).reply.yiaddr,
+            ipv4_address(192, 168, 24, 11));
+  EXPECT_EQ(run(make_request(dhcp_message_type::discover, "52:54:00:00:00:02", false)).reply.yiaddr,
+            ipv4_address(192, 168, 24, 10));
+}
+
+TEST_F(responder_fixture, pool_lease_time_and_client_request_capped_by_max_lease_time) {
+  start({}, dynamic_conf);
+  auto plain = run(make_request(dhcp_message_type::discover, "52:54:00:00:00:01", false));
+  EXPECT_EQ(plain.reply.options.get_u32(opt::lease_time), 600u);  // the pool's, not the global 1000
+  EXPECT_EQ(plain.reply.options.get_address(opt::router), ipv4_address(192, 168, 24, 1));
+  auto greedy = make_request(dhcp_message_type::discover, "52:54:00:00:00:02", false);
+  greedy.msg.options.set_u32(opt::lease_time, 100000);
+  EXPECT_EQ(run(std::move(greedy)).reply.options.get_u32(opt::lease_time), 900u);
+  EXPECT_TRUE(plain.reply.file.empty());  // the boot policy said no boot
+}
+
+TEST_F(responder_fixture, two_clients_are_never_offered_the_same_address_and_a_full_pool_offers_nothing) {
+  start({}, dynamic_conf);
+  auto a = run(make_request(dhcp_message_type::discover, "52:54:00:00:00:01", false));
+  auto b = run(make_request(dhcp_message_type::discover, "52:54:00:00:00:02", false));
+  ASSERT_EQ(a.v, verdict::answer);
+  ASSERT_EQ(b.v, verdict::answer);
+  EXPECT_NE(a.reply.yiaddr, b.reply.yiaddr);
+  EXPECT_EQ(run(make_request(dhcp_message_type::discover, "52:54:00:00:00:03", false)).v, verdict::drop);
+  host.advance(std::chrono::seconds(31));  // offers lapse
+  EXPECT_EQ(run(make_request(dhcp_message_type::discover, "52:54:00:00:00:03", false)).v, verdict::answer);
+}
+
+TEST_F(responder_fixture, explain_dry_run_answers_with_reasons_and_touches_nothing) {
+  start();
+  auto r = selecting(rambox, rambox_ip);
+  r.dry = true;
+  auto o = run(std::move(r));
+  EXPECT_EQ(o.v, verdict::answer);
+  EXPECT_EQ(o.reply.type(), dhcp_message_type::ack);
+  EXPECT_FALSE(o.req.deferred);
+  EXPECT_TRUE(o.req.noted("host rambox"));
+  EXPECT_TRUE(o.req.noted("lease time 43200"));
+  EXPECT_TRUE(o.req.noted("class pxeclients"));
+  host.run_pending();
+  EXPECT_FALSE(plugin->store()->find(rambox_ip));
+}
+
+TEST_F(responder_fixture, malformed_requests_are_dropped_without_harm) {
+  start();
+  auto no_type = make_request(dhcp_message_type::discover, rambox);
+  no_type.msg.options.erase(opt::message_type);
+  EXPECT_EQ(run(std::move(no_type)).v, verdict::drop);
+  auto reply_op = make_request(dhcp_message_type::discover, rambox);
+  reply_op.msg.op = 2;
+  EXPECT_EQ(run(std::move(reply_op)).v, verdict::drop);
+  auto huge_id = make_request(dhcp_message_type::discover, rambox);
+  huge_id.client.client_id.assign(5000, 0x41);
+  EXPECT_EQ(run(std::move(huge_id)).v, verdict::drop);
+  auto bare_request = make_request(dhcp_message_type::request, rambox);  // no 50, 54, ciaddr
+  EXPECT_EQ(run(std::move(bare_request)).v, verdict::drop);
+  auto short_sid = make_request(dhcp_message_type::request, rambox);
+  short_sid.msg.options.set(opt::server_identifier, {1, 2});
+  EXPECT_EQ(run(std::move(short_sid)).v, verdict::drop);
+  auto binary_name = make_request(dhcp_message_type::discover, rambox);
+  binary_name.client.requested_host_name = std::string("\0\xff\n;rm", 6);
+  binary_name.msg.options.set_string(opt::host_name, binary_name.client.requested_host_name);
+  auto o = run(std::move(binary_name));
+  EXPECT_EQ(o.reply.options.get_string(opt::host_name), "rambox01.home.dev");  // ours, not the client's
+  auto bad_decline = make_request(dhcp_message_type::decline, rambox);
+  EXPECT_EQ(run(std::move(bad_decline)).v, verdict::drop);
+  auto other_net = make_request(dhcp_message_type::discover, rambox);
+  other_net.client.relay = ipv4_address(10, 9, 8, 1);
+  EXPECT_EQ(run(std::move(other_net)).v, verdict::pass);
+}
+
+TEST_F(responder_fixture, configuration_errors_name_the_key) {
+  auto cfg = config_node::table({{"dhcpd_conf", std::string(BOOTFW_SOURCE_DIR) + "/examples/rambox/dhcpd.conf"},
+                                 {"offer_hold_secs", 5}});
+  isc_dhcp_plugin p;
+  try {
+    p.configure(host, cfg);
+    FAIL();
+  } catch (const sdk::config_error& e) {
+    EXPECT_NE(std::string(e.what()).find("offer_hold_secs"), std::string::npos) << e.what();
+  }
+  auto missing = config_node::table({{"dhcpd_conf", dir + "/nope.conf"}});
+  EXPECT_THROW(p.configure(host, missing), sdk::config_error);
+}
+
+TEST_F(responder_fixture, second_instance_on_the_same_state_directory_refuses_to_start) {
+  start();
+  isc_dhcp_plugin other;
+  auto cfg = config_node::table({{"dhcpd_conf", std::string(BOOTFW_SOURCE_DIR) + "/examples/rambox/dhcpd.conf"}});
+  other.configure(host, cfg);
+  EXPECT_THROW(other.start(), std::runtime_error);
+}
+
+}  // namespace
+}  // namespace bootfw::plugin_isc_dhcp
