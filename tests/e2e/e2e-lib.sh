@@ -114,12 +114,14 @@ e2e_stamp() {
 # server configurations one after the other in its namespace.
 e2e_phase() {
   if [ -n "$server_pid" ]; then
-    kill "$server_pid" 2>/dev/null || true
-    wait "$server_pid" 2>/dev/null || true
-    # dnsmasq behind its time-stamping pipe, or anything else still holding the ports.
+    # The server runs inside the namespace (behind a time-stamping pipe for dnsmasq, which then
+    # ends on EOF): stop what runs there, then reap our side.
     ip netns pids "$ns" | xargs -r kill 2>/dev/null || true
     local _
     for _ in $(seq 50); do [ -z "$(ip netns pids "$ns")" ] && break; sleep 0.1; done
+    ip netns pids "$ns" | xargs -r kill -KILL 2>/dev/null || true
+    kill "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
     server_pid=""
   fi
   phase=$1
@@ -234,14 +236,6 @@ e2e_timeline() {
   local vm=$1 t0
   t0=$(sed -n 's/^boot-vm: qemu pid [0-9]* started at \([0-9.]*\).*/\1/p' "$work/$phase.$vm.out")
   echo "== timeline of $vm (seconds after QEMU start, from the $server log) =="
-  case "$server" in
-    bootfw)
-      TZ=UTC awk -v t0="$t0" '/\[session\]/ {
-          split($1, d, /[-T:Z]/); t = mktime(d[1] " " d[2] " " d[3] " " d[4] " " d[5] " " int(d[6])) + (d[6] - int(d[6]))
-          line = $0; sub(/^[^]]*\] /, "", line); printf "%8.3f  %s\n", t - t0, line }' "$log" ;;
-    dnsmasq)
-      awk -v t0="$t0" '/DHCP(DISCOVER|OFFER|REQUEST|ACK)\(|dnsmasq-tftp: (sent|file)/ {
-          line = $0; sub(/^[0-9.]+ /, "", line); printf "%8.3f  %s\n", $1 - t0, line }' "$log" ;;
-  esac
+  "$rambox/timeline.sh" "$server" "$log" "$t0"
   grep -a '^boot-vm: \(RAMBOX-UP\|refused\)' "$work/$phase.$vm.out" || true
 }
