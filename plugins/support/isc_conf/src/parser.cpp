@@ -7,6 +7,7 @@
 #include "expression_parser.hpp"
 #include "lexer.hpp"
 #include "option_values.hpp"
+#include "validate.hpp"
 
 namespace bootfw::isc_conf {
 namespace detail {
@@ -47,7 +48,7 @@ class statement_parser {
     scope global{scope_kind::global, &m_.global};
     parse_statements(global);
     if (peek().what != token::kind::end) fail("unexpected '}'");
-    validate();
+    validate_model(m_);
   }
 
  private:
@@ -152,10 +153,8 @@ class statement_parser {
       only_in(s, {k::class_}, w, line);
       if (!peek().is_word("if")) fail_at(line, "unsupported statement 'match " + peek().text + "' (only 'match if')");
       next();
-      std::size_t start = pos_;
       s.cls->match = parse_expression(tokens_, pos_, m_.file, [this](std::string_view n) { return lookup(n); });
       s.cls->match_text = to_text(*s.cls->match);
-      (void)start;
       end_statement("match if");
     } else if (w == "hardware") {
       only_in(s, {k::host}, w, line);
@@ -411,30 +410,6 @@ class statement_parser {
     if (p.what != permit::kind::unknown_clients)
       fail_at(line, "'" + verb + "' of known/all clients or class members is only supported inside a pool");
     s.params->unknown_clients = verb == "allow";
-  }
-
-  void validate() {
-    auto check_space = [&](const parameters& p, const std::string& where) {
-      if (p.vendor_option_space && !space_declared(*p.vendor_option_space))
-        throw parse_error({m_.file, 0}, where + ": vendor-option-space " + *p.vendor_option_space + " is not declared");
-    };
-    check_space(m_.global, "global scope");
-    for (const auto& c : m_.classes) check_space(c.params, "class " + c.name);
-    for (const auto& sn : m_.subnets) check_space(sn.params, "subnet " + sn.network.to_string());
-    for (const auto& h : m_.hosts) check_space(h.params, "host " + h.name);
-    auto check_permits = [&](const pool_decl& p) {
-      for (const auto* list : {&p.allow, &p.deny})
-        for (const auto& pm : *list) {
-          if (pm.what != permit::kind::members_of) continue;
-          bool found = false;
-          for (const auto& c : m_.classes) found = found || c.name == pm.class_name;
-          if (!found) throw parse_error(p.where, "pool permit names class \"" + pm.class_name + "\", which is not declared");
-        }
-    };
-    for (const auto& sn : m_.subnets)
-      for (const auto& p : sn.pools) check_permits(p);
-    for (const auto& sh : m_.shared_networks)
-      for (const auto& p : sh.pools) check_permits(p);
   }
 
   config_model& m_;

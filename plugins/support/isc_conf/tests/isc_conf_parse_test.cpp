@@ -151,6 +151,8 @@ TEST(isc_conf_parse, bad_syntax_and_bad_values_are_errors_with_line_numbers) {
   EXPECT_EQ(error_of("pool { range 10.0.0.1; }\n"), "t.conf:1: 'pool' is not allowed in global scope");
   EXPECT_EQ(error_of("subnet 10.0.0.0 netmask 255.0.0.0 {\n pool {\n  range 10.0.0.1;\n  allow members of \"nope\";\n }\n}\n"),
             "t.conf:2: pool permit names class \"nope\", which is not declared");
+  EXPECT_EQ(error_of("\nclass \"c\" {\n match if exists user-class;\n vendor-option-space PXE;\n}\n"),
+            "t.conf:2: class c: vendor-option-space PXE is not declared");
 }
 
 TEST(isc_conf_parse, an_unreadable_file_is_an_error_naming_it) {
