@@ -210,7 +210,8 @@ e2e_rrqs() {
   local mac=$1 ip=$2 prefix=${3:-}
   case "$server" in
     # A client whose ACK the session log has seen is named by MAC and boot time, otherwise by address.
-    bootfw) grep -a -c "\[session\] \($mac +[0-9.]*s\|$ip\) RRQ $prefix" "$log" || true ;;
+    # A request for a missing file is logged as "failed FILE: not found" (no RRQ line).
+    bootfw) grep -a -E -c "\[session\] ($mac \+[0-9.]*s|$ip) (RRQ $prefix|failed $prefix[^:]*: not found)" "$log" || true ;;
     dnsmasq) grep -a -E -c "dnsmasq-tftp.*(sent|file) [^ ]*/$prefix[^ ]* (to|not found for) $ip( |\$)" "$log" || true ;;
   esac
 }
