@@ -14,7 +14,7 @@
 #include "file_provider.hpp"
 
 namespace fs = std::filesystem;
-using bootfw::plugin_file::file_provider;
+using provider_class = bootfw::plugin_file::file_provider;
 using bootfw::sdk::open_error;
 using bootfw::sdk::testing::config_node;
 using bootfw::sdk::testing::fake_host;
@@ -50,7 +50,7 @@ std::string read_all(bootfw::sdk::artifact& a, std::error_code& ec) {
   return out;
 }
 
-std::string content(file_provider& p, std::string_view name) {
+std::string content(provider_class& p, std::string_view name) {
   open_error e = open_error::none;
   auto a = p.open(name, e);
   EXPECT_TRUE(a) << name << ": " << to_string(e);
@@ -61,10 +61,10 @@ std::string content(file_provider& p, std::string_view name) {
   return s;
 }
 
-struct provider_test : ::testing::Test {
+struct file_provider : ::testing::Test {
   dirs d;
   fake_host host{"files"};
-  file_provider p;
+  provider_class p;
   void configure(config_node cfg) { p.configure(host, cfg); }
   void configure_one_root(std::int64_t max_file = 1 << 20, std::int64_t max_total = 64 << 20) {
     configure(config_node::table(
@@ -72,7 +72,7 @@ struct provider_test : ::testing::Test {
   }
 };
 
-TEST_F(provider_test, configuration_needs_exactly_one_of_root_and_roots) {
+TEST_F(file_provider, configuration_needs_exactly_one_of_root_and_roots) {
   EXPECT_THROW(configure(config_node::table({})), bootfw::sdk::config_error);
   EXPECT_THROW(configure(config_node::table({{"root", d.path("a")}, {"roots", config_node::array({d.path("b")})}})),
                bootfw::sdk::config_error);
@@ -82,7 +82,7 @@ TEST_F(provider_test, configuration_needs_exactly_one_of_root_and_roots) {
                bootfw::sdk::config_error);
 }
 
-TEST_F(provider_test, a_missing_root_is_named_in_the_error) {
+TEST_F(file_provider, a_missing_root_is_named_in_the_error) {
   try {
     configure(config_node::table({{"roots", config_node::array({d.path("a"), d.path("nope")})}}));
     FAIL() << "no error";
@@ -92,7 +92,7 @@ TEST_F(provider_test, a_missing_root_is_named_in_the_error) {
   }
 }
 
-TEST_F(provider_test, relative_roots_are_relative_to_the_configuration_file) {
+TEST_F(file_provider, relative_roots_are_relative_to_the_configuration_file) {
   d.write("a/pxelinux.0", "boot");
   auto cfg = config_node::table({{"root", "a"}});
   cfg.with_base_directory(d.base.string());
@@ -101,7 +101,7 @@ TEST_F(provider_test, relative_roots_are_relative_to_the_configuration_file) {
   EXPECT_EQ(content(p, "pxelinux.0"), "boot");
 }
 
-TEST_F(provider_test, searches_roots_in_order) {
+TEST_F(file_provider, searches_roots_in_order) {
   d.write("a/both", "from a");
   d.write("b/both", "from b");
   d.write("b/only_b", "b only");
@@ -113,7 +113,7 @@ TEST_F(provider_test, searches_roots_in_order) {
   EXPECT_EQ(e, open_error::not_found);
 }
 
-TEST_F(provider_test, refuses_names_outside_the_root_and_says_so) {
+TEST_F(file_provider, refuses_names_outside_the_root_and_says_so) {
   d.write("secret", "SECRET");
   fs::create_symlink("../secret", d.base / "a" / "escape");
   configure_one_root();
@@ -129,7 +129,7 @@ TEST_F(provider_test, refuses_names_outside_the_root_and_says_so) {
   EXPECT_TRUE(host.logged("refused 'escape': access denied"));
 }
 
-TEST_F(provider_test, reports_size_and_reads_at_any_offset) {
+TEST_F(file_provider, reports_size_and_reads_at_any_offset) {
   std::string data;
   for (int i = 0; i < 5000; ++i) data += char('a' + i % 26);
   d.write("a/kernel", data);
@@ -151,7 +151,7 @@ TEST_F(provider_test, reports_size_and_reads_at_any_offset) {
   EXPECT_EQ(host.counter_value("file_bytes_read_total"), 150u);
 }
 
-TEST_F(provider_test, caches_small_files_and_counts_hits) {
+TEST_F(file_provider, caches_small_files_and_counts_hits) {
   d.write("a/pxelinux.0", "loader");
   configure_one_root();
   EXPECT_EQ(content(p, "pxelinux.0"), "loader");
@@ -163,7 +163,7 @@ TEST_F(provider_test, caches_small_files_and_counts_hits) {
   EXPECT_EQ(host.counter_value("file_bytes_read_total"), 18u);
 }
 
-TEST_F(provider_test, an_edited_file_is_read_again) {
+TEST_F(file_provider, an_edited_file_is_read_again) {
   d.write("a/cfg", "version 1");
   d.set_mtime("a/cfg", 1000000);
   configure_one_root();
@@ -179,7 +179,7 @@ TEST_F(provider_test, an_edited_file_is_read_again) {
   EXPECT_EQ(host.counter_value("file_cache_hits_total"), 1u);
 }
 
-TEST_F(provider_test, a_file_replaced_by_rename_is_read_again) {
+TEST_F(file_provider, a_file_replaced_by_rename_is_read_again) {
   d.write("a/cfg", "old!");
   configure_one_root();
   EXPECT_EQ(content(p, "cfg"), "old!");
@@ -190,7 +190,7 @@ TEST_F(provider_test, a_file_replaced_by_rename_is_read_again) {
   EXPECT_EQ(content(p, "cfg"), "new!");
 }
 
-TEST_F(provider_test, large_files_are_not_cached_and_the_budget_evicts) {
+TEST_F(file_provider, large_files_are_not_cached_and_the_budget_evicts) {
   d.write("a/big", std::string(100, 'x'));
   d.write("a/one", "111111");
   d.write("a/two", "222222");
@@ -208,7 +208,7 @@ TEST_F(provider_test, large_files_are_not_cached_and_the_budget_evicts) {
   EXPECT_EQ(host.counter_value("file_cache_hits_total"), 0u);
 }
 
-TEST_F(provider_test, an_open_cached_artifact_keeps_its_version) {
+TEST_F(file_provider, an_open_cached_artifact_keeps_its_version) {
   d.write("a/cfg", "first");
   configure_one_root();
   open_error e;
@@ -220,7 +220,7 @@ TEST_F(provider_test, an_open_cached_artifact_keeps_its_version) {
   EXPECT_FALSE(ec);
 }
 
-TEST_F(provider_test, a_file_that_shrinks_mid_transfer_gives_fewer_bytes_and_an_error) {
+TEST_F(file_provider, a_file_that_shrinks_mid_transfer_gives_fewer_bytes_and_an_error) {
   std::string data(100000, 'k');
   d.write("a/initrd", data);
   configure_one_root(/*max_file=*/1000);
@@ -241,7 +241,7 @@ TEST_F(provider_test, a_file_that_shrinks_mid_transfer_gives_fewer_bytes_and_an_
   EXPECT_EQ(a->size(), 100000u);  // the size stays the one announced (tsize)
 }
 
-TEST_F(provider_test, a_file_rewritten_in_place_mid_transfer_is_an_error_not_mixed_bytes) {
+TEST_F(file_provider, a_file_rewritten_in_place_mid_transfer_is_an_error_not_mixed_bytes) {
   d.write("a/kernel", std::string(4096, 'A'));
   d.set_mtime("a/kernel", 1000000);
   configure_one_root(/*max_file=*/0);

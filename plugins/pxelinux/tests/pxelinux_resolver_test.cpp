@@ -38,14 +38,14 @@ config_node node(std::string key, std::string value, std::string append = seed_a
   return config_node::table({{key, value}, {"kernel", "bzImage"}, {"initrd", "initramfs.cpio.gz"}, {"append", append}});
 }
 
-struct resolver_test : ::testing::Test {
+struct pxelinux_resolver_modes : ::testing::Test {
   sdk::testing::fake_host host{"pxe"};
   pxelinux_resolver resolver;
   std::set<std::string> existing;  // what the artifact providers hold
   std::vector<std::string> probed;
   sdk::resolve_result result;
 
-  resolver_test() {
+  pxelinux_resolver_modes() {
     host.on_probe = [this](std::string_view p) {
       probed.emplace_back(p);
       return existing.count(std::string(p)) ? sdk::open_error::none : sdk::open_error::not_found;
@@ -65,7 +65,7 @@ struct resolver_test : ::testing::Test {
   }
 };
 
-TEST_F(resolver_test, passthrough_serves_exactly_what_is_asked) {
+TEST_F(pxelinux_resolver_modes, passthrough_serves_exactly_what_is_asked) {
   configure({});
   host.clients[seed_ip.to_uint()] = seed_record();
   EXPECT_EQ(ask("pxelinux.cfg/" + seed_uuid), verdict::pass);
@@ -74,7 +74,7 @@ TEST_F(resolver_test, passthrough_serves_exactly_what_is_asked) {
   EXPECT_TRUE(probed.empty());
 }
 
-TEST_F(resolver_test, passthrough_generates_the_config_of_a_node_named_by_mac) {
+TEST_F(pxelinux_resolver_modes, passthrough_generates_the_config_of_a_node_named_by_mac) {
   configure({{"node", config_node::array({node("mac", "08:00:07:26:c0:a5")})}});
   host.clients[seed_ip.to_uint()] = seed_record();
   EXPECT_EQ(ask("pxelinux.cfg/" + seed_uuid), verdict::pass);  // passthrough: the UUID file is not the node's
@@ -89,7 +89,7 @@ TEST_F(resolver_test, passthrough_generates_the_config_of_a_node_named_by_mac) {
   EXPECT_EQ(ask("pxelinux.cfg/01-08-00-07-26-c0-a6"), verdict::pass);  // another MAC
 }
 
-TEST_F(resolver_test, one_append_line_serves_every_node) {
+TEST_F(pxelinux_resolver_modes, one_append_line_serves_every_node) {
   configure({{"node", config_node::array({node("ip", "192.168.24.203"), node("ip", "192.168.24.204")})}});
   auto other = seed_record();
   other.address = sdk::ipv4_address(192, 168, 24, 204);
@@ -107,7 +107,7 @@ TEST_F(resolver_test, one_append_line_serves_every_node) {
   EXPECT_EQ(ask("pxelinux.cfg/C0A818C"), verdict::pass);  // a prefix names no single node
 }
 
-TEST_F(resolver_test, node_settings_win_and_unknown_values_are_named) {
+TEST_F(pxelinux_resolver_modes, node_settings_win_and_unknown_values_are_named) {
   configure({{"node", config_node::array({config_node::table({{"mac", "08:00:07:26:c0:a5"},
                                                                {"hostname", "node7"},
                                                                {"kernel", "vmlinuz-${hostname}"},
@@ -119,7 +119,7 @@ TEST_F(resolver_test, node_settings_win_and_unknown_values_are_named) {
   EXPECT_TRUE(host.logged("${netmask}"));
 }
 
-TEST_F(resolver_test, a_dhcp_host_name_that_could_break_the_config_is_not_used) {
+TEST_F(pxelinux_resolver_modes, a_dhcp_host_name_that_could_break_the_config_is_not_used) {
   configure({{"node", config_node::array({node("mac", "08:00:07:26:c0:a5", "host=${hostname}")})}});
   auto r = seed_record();
   r.host_name = "evil\nDEFAULT other";
@@ -128,7 +128,7 @@ TEST_F(resolver_test, a_dhcp_host_name_that_could_break_the_config_is_not_used) 
   EXPECT_EQ(result.content.find("other"), std::string::npos);
 }
 
-TEST_F(resolver_test, server_side_with_only_default) {
+TEST_F(pxelinux_resolver_modes, server_side_with_only_default) {
   server_side();
   existing = {"pxelinux.cfg/default"};
   auto r = seed_record();
@@ -142,7 +142,7 @@ TEST_F(resolver_test, server_side_with_only_default) {
   EXPECT_NE(result.reason.find("candidate 11 of 11"), std::string::npos) << result.reason;
 }
 
-TEST_F(resolver_test, server_side_with_only_a_prefix_uses_the_source_address_and_the_asked_mac) {
+TEST_F(pxelinux_resolver_modes, server_side_with_only_a_prefix_uses_the_source_address_and_the_asked_mac) {
   server_side();
   existing = {"pxelinux.cfg/C0A8", "pxelinux.cfg/default", "pxelinux.cfg/C0"};
   // No DHCP record: the MAC comes from the name asked, the address from the request's source.
@@ -154,7 +154,7 @@ TEST_F(resolver_test, server_side_with_only_a_prefix_uses_the_source_address_and
   EXPECT_NE(result.reason.find("best existing match for 192.168.24.203"), std::string::npos) << result.reason;
 }
 
-TEST_F(resolver_test, server_side_with_only_the_mac_file) {
+TEST_F(pxelinux_resolver_modes, server_side_with_only_the_mac_file) {
   server_side();
   existing = {"pxelinux.cfg/01-08-00-07-26-c0-a5"};
   auto r = seed_record();
@@ -163,7 +163,7 @@ TEST_F(resolver_test, server_side_with_only_the_mac_file) {
   EXPECT_NE(result.reason.find("candidate 2 of 11"), std::string::npos) << result.reason;
 }
 
-TEST_F(resolver_test, server_side_finds_the_lease_through_the_host_when_the_transport_gave_none) {
+TEST_F(pxelinux_resolver_modes, server_side_finds_the_lease_through_the_host_when_the_transport_gave_none) {
   server_side();
   existing = {"pxelinux.cfg/01-08-00-07-26-c0-a5"};
   host.clients[seed_ip.to_uint()] = seed_record();
@@ -171,7 +171,7 @@ TEST_F(resolver_test, server_side_finds_the_lease_through_the_host_when_the_tran
   EXPECT_EQ(result.path, "pxelinux.cfg/01-08-00-07-26-c0-a5");
 }
 
-TEST_F(resolver_test, server_side_answers_only_the_first_request_of_a_boot) {
+TEST_F(pxelinux_resolver_modes, server_side_answers_only_the_first_request_of_a_boot) {
   server_side();
   existing = {"pxelinux.cfg/default"};
   auto r = seed_record();
@@ -185,7 +185,7 @@ TEST_F(resolver_test, server_side_answers_only_the_first_request_of_a_boot) {
   EXPECT_EQ(ask("pxelinux.cfg/C0A818CB", seed_ip, &r), verdict::answer);
 }
 
-TEST_F(resolver_test, server_side_ignores_names_that_are_not_in_the_clients_search_list) {
+TEST_F(pxelinux_resolver_modes, server_side_ignores_names_that_are_not_in_the_clients_search_list) {
   server_side();
   existing = {"pxelinux.cfg/default"};
   EXPECT_EQ(ask("pxelinux.cfg/C0A81801"), verdict::pass);  // another client's file
@@ -196,13 +196,13 @@ TEST_F(resolver_test, server_side_ignores_names_that_are_not_in_the_clients_sear
   EXPECT_EQ(ask("pxelinux.cfg/default"), verdict::answer);  // still this client's first
 }
 
-TEST_F(resolver_test, server_side_with_nothing_passes_and_says_why) {
+TEST_F(pxelinux_resolver_modes, server_side_with_nothing_passes_and_says_why) {
   server_side();
   EXPECT_EQ(ask("pxelinux.cfg/C0A818CB"), verdict::pass);
   EXPECT_NE(result.reason.find("none of the 9 candidates"), std::string::npos) << result.reason;
 }
 
-TEST_F(resolver_test, server_side_answers_a_node_with_its_generated_config_at_once) {
+TEST_F(pxelinux_resolver_modes, server_side_answers_a_node_with_its_generated_config_at_once) {
   configure({{"mode", "server-side"}, {"node", config_node::array({node("mac", "08:00:07:26:c0:a5")})}});
   existing = {"pxelinux.cfg/default"};
   auto r = seed_record();
@@ -212,7 +212,7 @@ TEST_F(resolver_test, server_side_answers_a_node_with_its_generated_config_at_on
   EXPECT_TRUE(probed.empty());
 }
 
-TEST_F(resolver_test, a_custom_config_directory) {
+TEST_F(pxelinux_resolver_modes, a_custom_config_directory) {
   configure({{"mode", "server-side"}, {"config_directory", "/bios/pxelinux.cfg/"}});
   existing = {"bios/pxelinux.cfg/default"};
   EXPECT_EQ(resolver.settings().config_directory, "bios/pxelinux.cfg");
@@ -221,7 +221,7 @@ TEST_F(resolver_test, a_custom_config_directory) {
   EXPECT_EQ(result.path, "bios/pxelinux.cfg/default");
 }
 
-TEST_F(resolver_test, bad_configuration_is_refused_with_the_key) {
+TEST_F(pxelinux_resolver_modes, bad_configuration_is_refused_with_the_key) {
   auto refused = [&](config_node::table_t t, std::string needle) {
     try {
       configure(std::move(t));
@@ -243,7 +243,7 @@ TEST_F(resolver_test, bad_configuration_is_refused_with_the_key) {
   refused({{"node", config_node::array({node("ip", "10.0.0.1")})}, {"config_directory", "/"}}, "empty config_directory");
 }
 
-TEST_F(resolver_test, concurrent_first_requests_of_many_clients) {
+TEST_F(pxelinux_resolver_modes, concurrent_first_requests_of_many_clients) {
   server_side();
   existing = {"pxelinux.cfg/C0A8"};
   host.on_probe = [this](std::string_view p) {  // read-only: safe from several threads

@@ -25,11 +25,11 @@ client_identity documented_client() {
   return c;
 }
 
-TEST(search_order, matches_the_documented_example) {
+TEST(pxelinux_search_order, matches_the_documented_example) {
   EXPECT_EQ(search_order(documented_client()), documented);
 }
 
-TEST(search_order, matches_the_list_in_the_installed_syslinux_documentation) {
+TEST(pxelinux_search_order, matches_the_list_in_the_installed_syslinux_documentation) {
   FILE* p = ::popen("zcat /usr/share/doc/pxelinux/README.txt.gz 2>/dev/null", "r");
   ASSERT_NE(p, nullptr);
   std::string text;
@@ -47,7 +47,7 @@ TEST(search_order, matches_the_list_in_the_installed_syslinux_documentation) {
   EXPECT_EQ(search_order(documented_client()), listed);
 }
 
-TEST(search_order, leaves_out_what_the_client_does_not_have) {
+TEST(pxelinux_search_order, leaves_out_what_the_client_does_not_have) {
   client_identity c;
   c.address = sdk::ipv4_address(192, 168, 24, 203);
   EXPECT_EQ(search_order(c), (std::vector<std::string>{"C0A818CB", "C0A818C", "C0A818", "C0A81", "C0A8", "C0A", "C0",
@@ -58,7 +58,7 @@ TEST(search_order, leaves_out_what_the_client_does_not_have) {
   EXPECT_EQ(search_order(c).size(), 10u);
 }
 
-TEST(hex_ip, edge_addresses) {
+TEST(pxelinux_hex_ip, edge_addresses) {
   EXPECT_EQ(hex_ip(sdk::ipv4_address(192, 168, 24, 203)), "C0A818CB");
   EXPECT_EQ(hex_ip(sdk::ipv4_address(0, 0, 0, 0)), "00000000");
   EXPECT_EQ(hex_ip(sdk::ipv4_address(255, 255, 255, 255)), "FFFFFFFF");
@@ -66,7 +66,7 @@ TEST(hex_ip, edge_addresses) {
   EXPECT_EQ(hex_ip(sdk::ipv4_address(1, 2, 3, 4)), "01020304");
 }
 
-TEST(uuid, option_97_is_used_only_in_its_rfc_4578_form) {
+TEST(pxelinux_uuid, option_97_is_used_only_in_its_rfc_4578_form) {
   std::vector<std::uint8_t> opt = {0,    0xb8, 0x94, 0x59, 0x08, 0xd6, 0xa6, 0x41, 0xa9,
                                    0x61, 0x1d, 0x74, 0xa6, 0xab, 0x80, 0xb8, 0x3d};
   auto u = uuid_from_option(opt);
@@ -80,7 +80,7 @@ TEST(uuid, option_97_is_used_only_in_its_rfc_4578_form) {
   EXPECT_EQ(parse_uuid("B8945908D6A641A9611D74A6AB80B83D"), parse_uuid("b8945908-d6a6-41a9-611d-74a6ab80b83d"));
 }
 
-TEST(classify_name, reads_what_a_requested_name_says) {
+TEST(pxelinux_classify_name, reads_what_a_requested_name_says) {
   auto f = classify_name("01-08-00-07-26-c0-a5");
   EXPECT_EQ(f.what, name_facts::kind::hardware);
   EXPECT_EQ(f.mac, sdk::mac_address::parse("08:00:07:26:c0:a5"));

@@ -50,7 +50,7 @@ std::string read_all(const opened_file& f) {
   return out;
 }
 
-class confined : public ::testing::TestWithParam<strategy> {
+class confined_root_strategy : public ::testing::TestWithParam<strategy> {
  protected:
   tree t;
   root_directory root{t.root.string(), GetParam()};
@@ -70,14 +70,14 @@ class confined : public ::testing::TestWithParam<strategy> {
   }
 };
 
-TEST_P(confined, serves_regular_files_beneath_the_root) {
+TEST_P(confined_root_strategy, serves_regular_files_beneath_the_root) {
   EXPECT_EQ(content("file0"), "zero");
   EXPECT_EQ(content("sub/file1"), "one");
   EXPECT_EQ(refused("missing"), open_error::not_found);
   EXPECT_EQ(refused("file0/x"), open_error::not_found);  // a file used as a directory
 }
 
-TEST_P(confined, strips_leading_slashes_like_tftp_hpa) {
+TEST_P(confined_root_strategy, strips_leading_slashes_like_tftp_hpa) {
   EXPECT_EQ(content("/file0"), "zero");
   EXPECT_EQ(content("//sub/file1"), "one");
   EXPECT_EQ(refused("/etc/passwd"), open_error::not_found);  // never the host's /etc/passwd
@@ -86,37 +86,37 @@ TEST_P(confined, strips_leading_slashes_like_tftp_hpa) {
   EXPECT_EQ(content("/etc/passwd"), "inside");
 }
 
-TEST_P(confined, collapses_empty_and_dot_components) {
+TEST_P(confined_root_strategy, collapses_empty_and_dot_components) {
   EXPECT_EQ(content("sub//file1"), "one");
   EXPECT_EQ(content("./sub/./file1"), "one");
 }
 
-TEST_P(confined, refuses_every_dot_dot) {
+TEST_P(confined_root_strategy, refuses_every_dot_dot) {
   for (std::string_view name : {"../x", "a/../../x", "sub/../file0", "..", "./../x", "sub/..", "../root/file0",
                                 "../outside/secret"}) {
     EXPECT_EQ(refused(name), open_error::invalid_name) << name;
   }
 }
 
-TEST_P(confined, refuses_backslashes_and_control_characters) {
+TEST_P(confined_root_strategy, refuses_backslashes_and_control_characters) {
   using namespace std::string_view_literals;
   for (auto name : {"..\\x"sv, "sub\\file1"sv, "a\nb"sv, "file0\0"sv, "fi\x01le0"sv, "\x7f"sv, "sub/\tfile1"sv}) {
     EXPECT_EQ(refused(name), open_error::invalid_name) << name;
   }
 }
 
-TEST_P(confined, refuses_empty_names) {
+TEST_P(confined_root_strategy, refuses_empty_names) {
   for (std::string_view name : {"", "/", "//", ".", "./."}) EXPECT_EQ(refused(name), open_error::invalid_name) << name;
 }
 
-TEST_P(confined, serves_percent_signs_literally_without_decoding) {
+TEST_P(confined_root_strategy, serves_percent_signs_literally_without_decoding) {
   tree::write(t.root / "%2e%2e", "literal");
   EXPECT_EQ(content("%2e%2e"), "literal");
   EXPECT_EQ(refused("%2e%2e/x"), open_error::not_found);
   EXPECT_EQ(refused("%2e%2e%2fx"), open_error::not_found);
 }
 
-TEST_P(confined, refuses_symlinks_that_leave_the_root) {
+TEST_P(confined_root_strategy, refuses_symlinks_that_leave_the_root) {
   fs::create_symlink("../outside/secret", t.root / "relative_escape");
   fs::create_symlink((t.base / "outside" / "secret").string(), t.root / "absolute_escape");
   fs::create_symlink("/etc/passwd", t.root / "etc_passwd");
@@ -128,7 +128,7 @@ TEST_P(confined, refuses_symlinks_that_leave_the_root) {
   }
 }
 
-TEST_P(confined, follows_symlinks_that_stay_inside) {
+TEST_P(confined_root_strategy, follows_symlinks_that_stay_inside) {
   fs::create_symlink("sub/file1", t.root / "alias");
   fs::create_symlink("../file0", t.root / "sub" / "up_alias");
   fs::create_symlink("sub", t.root / "subdir_alias");
@@ -139,20 +139,20 @@ TEST_P(confined, follows_symlinks_that_stay_inside) {
   EXPECT_EQ(content("chained"), "one");
 }
 
-TEST_P(confined, refuses_symlink_loops) {
+TEST_P(confined_root_strategy, refuses_symlink_loops) {
   fs::create_symlink("loop_b", t.root / "loop_a");
   fs::create_symlink("loop_a", t.root / "loop_b");
   EXPECT_EQ(refused("loop_a"), open_error::access_denied);
 }
 
-TEST_P(confined, refuses_directories) {
+TEST_P(confined_root_strategy, refuses_directories) {
   EXPECT_EQ(refused("sub"), open_error::access_denied);
   EXPECT_EQ(refused("sub/"), open_error::access_denied);
   fs::create_symlink(".", t.root / "self");
   EXPECT_EQ(refused("self"), open_error::access_denied);
 }
 
-TEST_P(confined, refuses_a_fifo_without_blocking) {
+TEST_P(confined_root_strategy, refuses_a_fifo_without_blocking) {
   auto fifo = t.root / "fifo";
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0644), 0);
   auto opening = std::async(std::launch::async, [&] {
@@ -172,7 +172,7 @@ TEST_P(confined, refuses_a_fifo_without_blocking) {
   EXPECT_EQ(e, open_error::access_denied);
 }
 
-TEST_P(confined, refuses_devices_and_sockets) {
+TEST_P(confined_root_strategy, refuses_devices_and_sockets) {
   auto dev = t.root / "null";
   if (::mknod(dev.c_str(), S_IFCHR | 0666, makedev(1, 3)) != 0) GTEST_SKIP() << "mknod needs root";
   EXPECT_EQ(refused("null"), open_error::access_denied);
@@ -188,7 +188,7 @@ TEST_P(confined, refuses_devices_and_sockets) {
   ::close(s);
 }
 
-TEST_P(confined, handles_long_and_binary_names) {
+TEST_P(confined_root_strategy, handles_long_and_binary_names) {
   std::string longest(255, 'a');
   tree::write(t.root / longest, "long");
   EXPECT_EQ(content(longest), "long");
@@ -201,7 +201,7 @@ TEST_P(confined, handles_long_and_binary_names) {
   EXPECT_EQ(content(binary), "binary");
 }
 
-INSTANTIATE_TEST_SUITE_P(strategies, confined, ::testing::Values(strategy::openat2, strategy::walk),
+INSTANTIATE_TEST_SUITE_P(strategies, confined_root_strategy, ::testing::Values(strategy::openat2, strategy::walk),
                          [](const auto& info) { return info.param == strategy::openat2 ? "openat2" : "walk"; });
 
 TEST(confined_root, automatic_uses_openat2_when_the_kernel_has_it) {
