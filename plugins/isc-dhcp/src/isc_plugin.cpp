@@ -14,7 +14,9 @@ void isc_dhcp_plugin::configure(sdk::host& host, const sdk::config_view& config)
 
 void isc_dhcp_plugin::start() {
   if (!host_) throw std::logic_error("isc-dhcp: start() before configure()");
-  store_ = std::make_unique<leases::lease_store>(*host_);
+  leases::store_options options;
+  options.ops = file_ops_;
+  store_ = std::make_unique<leases::lease_store>(*host_, std::move(options));
   responder_ = std::make_unique<isc_responder>(*host_, settings_, store_.get());
   host_->log().info("serving " + std::to_string(settings_.model->subnets.size()) + " subnet(s) from " +
                     settings_.dhcpd_conf + ", leases in " + store_->journal_path());

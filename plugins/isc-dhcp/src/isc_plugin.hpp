@@ -21,10 +21,13 @@ class isc_dhcp_plugin final : public sdk::dhcp_responder {
 
   /// For tests: the store while started.
   leases::lease_store* store() noexcept { return store_.get(); }
+  /// For tests: the journal's system calls (e.g. a write that fails with ENOSPC). Before start().
+  void use_file_ops(leases::file_ops ops) { file_ops_ = std::move(ops); }
 
  private:
   sdk::host* host_ = nullptr;
   isc_settings settings_;
+  leases::file_ops file_ops_;
   std::unique_ptr<leases::lease_store> store_;
   std::unique_ptr<isc_responder> responder_;
 };

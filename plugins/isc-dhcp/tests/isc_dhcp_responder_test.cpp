@@ -49,6 +49,7 @@ struct responder_fixture : ::testing::Test {
     plugin.reset();
     std::filesystem::remove_all(dir);
   }
+  leases::file_ops ops;
   void start(config_node::table_t extra = {}, std::string conf_text = {}) {
     plugin.reset();
     std::string conf = std::string(BOOTFW_SOURCE_DIR) + "/examples/rambox/dhcpd.conf";
@@ -60,6 +61,7 @@ struct responder_fixture : ::testing::Test {
     auto cfg = config_node::table(extra);
     plugin = std::make_unique<isc_dhcp_plugin>();
     plugin->configure(host, cfg);
+    plugin->use_file_ops(ops);
     plugin->start();
   }
   struct outcome {
@@ -151,6 +153,30 @@ TEST_F(responder_fixture, selecting_request_is_acked_only_after_its_lease_is_dur
   EXPECT_EQ(l->mac.to_string(), rambox);
   EXPECT_EQ(l->ends - l->starts, 43200);
   EXPECT_EQ(host.counter_value("dhcp_acks_total"), 1u);
+}
+
+TEST_F(responder_fixture, disk_full_means_no_ack_until_space_returns) {
+  bool full = false;
+  ops.write = [&](int fd, const void* d, std::size_t n) -> ssize_t {
+    if (full) {
+      errno = ENOSPC;
+      return -1;
+    }
+    return ::write(fd, d, n);
+  };
+  start();
+  full = true;
+  auto o = run(selecting(rambox, rambox_ip));
+  ASSERT_EQ(o.v, verdict::defer);
+  host.run_pending();
+  EXPECT_FALSE(o.req.deferred->sent) << "ACK sent for a lease that is not on disk";
+  EXPECT_NE(o.req.deferred->dropped.find("not durable"), std::string::npos) << o.req.deferred->dropped;
+  EXPECT_TRUE(host.logged("No space left on device"));
+  full = false;
+  auto retry = run(selecting(rambox, rambox_ip));  // the client retransmits its REQUEST
+  auto ack = finish(retry);
+  ASSERT_TRUE(ack);
+  EXPECT_EQ(ack->type(), dhcp_message_type::ack);
 }
 
 TEST_F(responder_fixture, request_for_another_server_is_silent) {
