@@ -159,7 +159,10 @@ sdk::boot_decision pipeline::decide_boot(const sdk::client_facts& facts) {
   return none;
 }
 
-sdk::resolve_outcome pipeline::open_from_providers(const std::string& path, const sdk::resolve_request& request) {
+sdk::resolve_outcome pipeline::open_from_providers(const std::string& path, bool traced) {
+  auto note_step = [&](std::string line) {
+    if (traced) note(std::move(line));
+  };
   sdk::resolve_outcome out;
   out.error = sdk::open_error::not_found;
   out.resolved_path = path;
@@ -176,10 +179,10 @@ sdk::resolve_outcome pipeline::open_from_providers(const std::string& path, cons
       out.opened = std::shared_ptr<sdk::artifact>(holder, holder->artifact.get());
       out.error = sdk::open_error::none;
       out.decided_by += (out.decided_by.empty() ? "" : " → ") + s->entry.name;
-      note(fmt::format("artifact-provider {}: opened {} ({} bytes)", s->entry.name, path, out.opened->size()));
+      note_step(fmt::format("artifact-provider {}: opened {} ({} bytes)", s->entry.name, path, out.opened->size()));
       return out;
     }
-    note(fmt::format("artifact-provider {}: {} {}", s->entry.name, path, sdk::to_string(err)));
+    note_step(fmt::format("artifact-provider {}: {} {}", s->entry.name, path, sdk::to_string(err)));
     if (err != sdk::open_error::not_found) {  // a refusal is final: never fall through to another root
       out.error = err;
       out.message = fmt::format("{}: {}", s->entry.name, sdk::to_string(err));
@@ -225,19 +228,15 @@ sdk::resolve_outcome pipeline::resolve(const sdk::resolve_request& request) {
     path = result.path;
     break;  // the first resolver that answers decides
   }
-  auto out = open_from_providers(path, request);
+  auto out = open_from_providers(path, true);
   if (!decided.empty()) out.decided_by = decided + (out.decided_by.empty() ? "" : " → " + out.decided_by);
   return out;
 }
 
 sdk::open_error pipeline::probe(std::string_view path) {
-  sdk::resolve_request r;
-  r.path = path;
-  auto saved = trace_;
-  trace_ = nullptr;  // probes are an implementation detail of a resolver's answer
-  auto out = open_from_providers(std::string(path), r);
-  trace_ = saved;
-  return out.error;
+  // Not traced: probes are an implementation detail of a resolver's answer. (Probes run concurrently from
+  // several transports, so nothing shared is touched here.)
+  return open_from_providers(std::string(path), false).error;
 }
 
 std::optional<sdk::client_record> pipeline::find_client(sdk::ipv4_address address) const {

@@ -52,11 +52,12 @@ class pipeline final : public pipeline_services {
   std::optional<sdk::client_record> find_client(sdk::ipv4_address address) const override;
   void record(std::string_view instance, const sdk::boot_event& event) noexcept override;
 
-  /// When set, decide_boot/resolve append one line per step (for `bootfw explain`).
+  /// When set, decide_boot/resolve append one line per step (for `bootfw explain`, single-threaded: set it
+  /// before any concurrent use, never while transports run).
   void set_trace(std::vector<std::string>* trace) noexcept { trace_ = trace; }
 
  private:
-  sdk::resolve_outcome open_from_providers(const std::string& path, const sdk::resolve_request& request);
+  sdk::resolve_outcome open_from_providers(const std::string& path, bool traced);
   void note(std::string line) const;
   runtime_context& ctx_;
   client_sessions& sessions_;
