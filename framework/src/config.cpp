@@ -180,9 +180,27 @@ std::optional<sdk::plugin_kind> parse_kind(std::string_view s) {
   return std::nullopt;
 }
 
+void parse_ipv6_ra_table(const std::string& file, const toml::node& n, ipv6_ra_config& ra) {
+  auto* t = n.as_table();
+  if (!t) fail(file, n, "server.ipv6_ra", "expected a table");
+  check_keys(file, *t, "server.ipv6_ra", {"enabled", "quiet_seconds", "router_lifetime", "managed", "other_config"});
+  if (auto* e = t->get("enabled")) {
+    if (auto b = e->value_exact<bool>())
+      ra.enabled = *b ? ipv6_ra_config::mode::on : ipv6_ra_config::mode::off;
+    else if (e->value_exact<std::string>() != std::optional<std::string>("auto"))
+      fail(file, *e, "server.ipv6_ra.enabled", "expected \"auto\", true or false");
+  }
+  ra.quiet = std::chrono::seconds(get_int(file, *t, "server.ipv6_ra", "quiet_seconds", 1800, 0, 86400 * 7));
+  // RFC 4861 §6.2.1: AdvDefaultLifetime is 0 or up to 9000 seconds.
+  ra.router_lifetime = std::uint16_t(get_int(file, *t, "server.ipv6_ra", "router_lifetime", 0, 0, 9000));
+  ra.managed = get_bool(file, *t, "server.ipv6_ra", "managed", false);
+  ra.other_config = get_bool(file, *t, "server.ipv6_ra", "other_config", false);
+}
+
 void parse_server_table(const std::string& file, const toml::table& t, server_config& cfg) {
   check_keys(file, t, "server",
-             {"interfaces", "threads", "log_level", "state_directory", "metrics_address", "plugin_directory", "dhcp"});
+             {"interfaces", "threads", "log_level", "state_directory", "metrics_address", "plugin_directory", "dhcp",
+              "ipv6_ra"});
   if (auto* n = t.get("interfaces")) {
     auto* a = n->as_array();
     if (!a) fail(file, *n, "server.interfaces", "expected an array of interface names");
@@ -222,6 +240,7 @@ void parse_server_table(const std::string& file, const toml::table& t, server_co
     cfg.dhcp_client_port = std::uint16_t(get_int(file, *d, "server.dhcp", "client_port", 68, 1, 65535));
     cfg.dhcp_relay_port = std::uint16_t(get_int(file, *d, "server.dhcp", "relay_port", 67, 1, 65535));
   }
+  if (auto* n = t.get("ipv6_ra")) parse_ipv6_ra_table(file, *n, cfg.ipv6_ra);
 }
 
 std::string resolve_library(const std::string& file, const toml::node& n, const std::string& lib,

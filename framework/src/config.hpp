@@ -3,6 +3,8 @@
 //   [server]                       interfaces, threads, log_level, state_directory, metrics_address,
 //                                  plugin_directory
 //   [server.dhcp]                  enabled, address, port, client_port, relay_port
+//   [server.ipv6_ra]               enabled ("auto" | true | false), quiet_seconds, router_lifetime, managed,
+//                                  other_config (framework/src/ra/README.md)
 //   [[plugin]]                     name, kind, library, [plugin.config] (order = chain order)
 //
 // Every error names file:line:column and the key; unknown keys and wrong types are errors.
@@ -13,6 +15,7 @@
 #include <bootfw/sdk/host.hpp>
 #include <bootfw/sdk/net.hpp>
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -39,6 +42,17 @@ struct plugin_entry {
   std::shared_ptr<const sdk::config_view> config;  ///< [plugin.config] (a missing node when absent)
 };
 
+/// [server.ipv6_ra]: the IPv6 router-advertisement responder (framework/src/ra/).
+struct ipv6_ra_config {
+  enum class mode { automatic, on, off };
+  mode enabled = mode::automatic;  ///< automatic: with the DHCP service, a socket failure is only a warning
+  std::chrono::seconds quiet{1800};  ///< silent on a link this long after another router's RA
+  std::uint16_t router_lifetime = 0;  ///< RFC 4861 §4.2; 0 = not a default router
+  bool managed = false;               ///< M flag
+  bool other_config = false;          ///< O flag
+  bool operator==(const ipv6_ra_config&) const = default;
+};
+
 struct server_config {
   std::string file;              ///< absolute path of plugins.toml
   std::string base_directory;    ///< its directory
@@ -52,6 +66,7 @@ struct server_config {
   sdk::udp_endpoint dhcp_listen{sdk::ipv4_address(), 67};
   std::uint16_t dhcp_client_port = 68;  ///< RFC 2131 §4.1; configurable for labs and tests only
   std::uint16_t dhcp_relay_port = 67;
+  ipv6_ra_config ipv6_ra;
   std::vector<plugin_entry> plugins;
 };
 

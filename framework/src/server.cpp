@@ -19,6 +19,7 @@
 #include "metrics_http.hpp"
 #include "offline.hpp"
 #include "pipeline.hpp"
+#include "ra/service.hpp"
 #include "runtime.hpp"
 #include "sessions.hpp"
 #include "version.hpp"
@@ -49,6 +50,7 @@ struct server::impl {
   server_config config;
   std::shared_ptr<pipeline> current;
   std::shared_ptr<dhcp::service> dhcp;
+  std::shared_ptr<ra::service> ra;  // IPv6 router advertisements; null when off or unavailable
   std::shared_ptr<metrics_endpoint> metrics_http;
 
   impl(asio::io_context* given, server_options o)
@@ -99,6 +101,35 @@ struct server::impl {
     s->start();
     return s;
   }
+
+  // [server.ipv6_ra]: "auto" runs next to a DHCP service that serves links (listens on the wildcard address;
+  // one bound to a unicast address such as 127.0.0.1 serves none) and only warns when the raw socket cannot
+  // be opened (not root); true makes that a start-up error. Kept across reloads when its settings are unchanged.
+  void update_ra(const server_config& cfg, const server_config* previous) {
+    using mode = ipv6_ra_config::mode;
+    bool serves_links = dhcp && cfg.dhcp_listen.address.is_unspecified();
+    bool wanted = cfg.ipv6_ra.enabled == mode::on || (cfg.ipv6_ra.enabled == mode::automatic && serves_links);
+    if (ra && wanted && previous && previous->ipv6_ra == cfg.ipv6_ra && previous->interfaces == cfg.interfaces) return;
+    if (ra) ra->stop();
+    ra.reset();
+    if (!wanted) return;
+    auto s = std::make_shared<ra::service>(ctx, cfg);
+    try {
+      s->start();
+    } catch (const std::exception& e) {
+      s->stop();
+      if (cfg.ipv6_ra.enabled == mode::on) throw;
+      log.write(log_level::warn, fmt::format("{}; running without the IPv6 router-advertisement responder "
+                                             "([server.ipv6_ra] enabled = false silences this)",
+                                             e.what()));
+      return;
+    }
+    ra = std::move(s);
+    std::string names;
+    for (auto& n : ra->link_names()) names += (names.empty() ? "" : ", ") + n;
+    log.write(log_level::info, fmt::format("IPv6 router solicitations answered (lifetime {}) on: {}",
+                                           cfg.ipv6_ra.router_lifetime, names.empty() ? "(no interface yet)" : names));
+  }
 };
 
 server::server(server_options options) : impl_(std::make_unique<impl>(nullptr, std::move(options))) {}
@@ -118,7 +149,10 @@ void server::start() {
     p->start();
     try {
       m.dhcp = m.make_dhcp(cfg, p);
+      m.update_ra(cfg, nullptr);
     } catch (...) {
+      if (m.dhcp) m.dhcp->stop();
+      m.dhcp.reset();
       p->stop();
       throw;
     }
@@ -127,6 +161,8 @@ void server::start() {
       try {
         m.metrics_http->start(*cfg.metrics_address);
       } catch (...) {
+        if (m.ra) m.ra->stop();
+        m.ra.reset();
         if (m.dhcp) m.dhcp->stop();
         m.dhcp.reset();
         p->stop();
@@ -159,6 +195,8 @@ void server::stop() noexcept {
     if (!m.running) return;
     m.running = false;
     if (m.metrics_http) m.metrics_http->stop();
+    if (m.ra) m.ra->stop();
+    m.ra.reset();
     if (m.dhcp) m.dhcp->stop();
     if (m.current) m.current->stop();
     m.dhcp.reset();
@@ -207,6 +245,11 @@ bool server::reload(std::string& error) {
     return false;
   }
   m.sink.set_level(m.options.log_level.value_or(cfg.log_level));
+  try {
+    m.update_ra(cfg, &m.config);
+  } catch (const std::exception& e) {
+    m.log.write(log_level::error, fmt::format("reloaded, but without IPv6 router advertisements: {}", e.what()));
+  }
   m.current = std::move(next);
   m.config = std::move(cfg);
   m.log.write(log_level::info, fmt::format("reloaded {}", m.options.plugins_file));
