@@ -72,6 +72,7 @@ class storm_run {
     relay_.bind(udp::endpoint(s_.relay, 67));  // the server answers the relay on port 67 (RFC 2131 §4.1)
     receive_dhcp();
     idle_ = storm::read_usage(s_.server_pids);
+    cpu_.baseline(idle_);
     peak_rss_ = idle_.rss_kb;
     sample();
     t0_ = clock_type::now();
@@ -235,6 +236,7 @@ class storm_run {
     if (active_ == 0) {
       end_ = clock_type::now();
       final_ = storm::read_usage(s_.server_pids);
+      cpu_.sample(final_);
       boost::system::error_code ec;
       relay_.close(ec);
       sampler_.cancel();
@@ -243,6 +245,7 @@ class storm_run {
 
   void sample() {
     auto u = storm::read_usage(s_.server_pids);
+    cpu_.sample(u);
     peak_rss_ = std::max({peak_rss_, u.rss_kb, u.hwm_kb});
     sampler_.expires_after(std::chrono::milliseconds(200));
     sampler_.async_wait([this](boost::system::error_code ec) {
@@ -264,7 +267,7 @@ class storm_run {
                 s_.dhcp_only ? "dhcp" : "storm", s_.nodes, next_, times_ms_.size(), failed_, pct(0.5), pct(0.99),
                 times_ms_.empty() ? 0.0 : times_ms_.back(), wall, wall > 0 ? double(times_ms_.size()) / wall : 0.0,
                 dhcp_retransmits_, naks_, tftp_retransmits_, config_requests_, (unsigned long long)bytes_,
-                final_.cpu_seconds - idle_.cpu_seconds, (unsigned long long)idle_.rss_kb,
+                cpu_.seconds(), (unsigned long long)idle_.rss_kb,
                 (unsigned long long)peak_rss_, (unsigned long long)final_.rss_kb);
     return failed_ == 0 && times_ms_.size() == next_ ? 0 : 1;
   }
@@ -282,6 +285,7 @@ class storm_run {
   std::uint64_t bytes_ = 0, peak_rss_ = 0;
   std::vector<double> times_ms_;
   storm::process_usage idle_, final_;
+  storm::tree_cpu_meter cpu_;
   clock_type::time_point t0_, end_;
 };
 

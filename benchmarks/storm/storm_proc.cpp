@@ -45,12 +45,15 @@ process_usage read_usage(const std::vector<pid_t>& pids) {
   }
   // The process tree: parent links from every /proc/N/stat (field 4, index 1).
   std::map<pid_t, pid_t> parent;
+  std::map<pid_t, double> own_cpu;
   std::error_code ec;
   for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
     const auto name = e.path().filename().string();
     if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
     auto f = stat_fields(pid_t(std::stol(name)));
-    if (f.size() > 1) parent[pid_t(std::stol(name))] = pid_t(std::stol(f[1]));
+    if (f.size() < 13) continue;
+    parent[pid_t(std::stol(name))] = pid_t(std::stol(f[1]));
+    own_cpu[pid_t(std::stol(name))] = double(std::stoull(f[11]) + std::stoull(f[12])) / tick;
   }
   for (const auto& [pid, ppid] : parent) {
     for (pid_t p = pid; p > 1;) {
@@ -58,6 +61,7 @@ process_usage read_usage(const std::vector<pid_t>& pids) {
       for (pid_t w : pids) watched |= (w == p);
       if (watched) {
         u.rss_kb += status_kb(pid, "VmRSS");
+        u.tree_cpu[pid] = own_cpu[pid];
         break;
       }
       auto it = parent.find(p);
