@@ -82,13 +82,15 @@ service::service(runtime_context& ctx, const server_config& config)
       socket_(ctx.io),
       rescan_timer_(ctx.io),
       random_(std::random_device{}()),
-      solicitations_(ctx.metrics.counter("ra_solicitations_total", "valid IPv6 router solicitations received on served links",
-                                         "ipv6-ra")),
-      advertisements_(ctx.metrics.counter("ra_advertisements_total", "IPv6 router advertisements sent", "ipv6-ra")),
-      silenced_(ctx.metrics.counter("ra_silenced_total",
-                                    "router solicitations left unanswered because another router advertises on the link",
+      solicitations_(ctx.metrics.counter("ipv6_ra_solicitations_total",
+                                         "valid IPv6 router solicitations received on served links", "ipv6-ra")),
+      advertisements_(ctx.metrics.counter("ipv6_ra_advertisements_total", "IPv6 router advertisements sent",
+                                          "ipv6-ra")),
+      silenced_(ctx.metrics.counter("ipv6_ra_silenced_total",
+                                    "router solicitations not answered because another router advertises there",
                                     "ipv6-ra")),
-      dropped_(ctx.metrics.counter("ra_dropped_total", "ICMPv6 messages dropped (invalid per RFC 4861 §6.1)", "ipv6-ra")) {}
+      dropped_(ctx.metrics.counter("ipv6_ra_dropped_total", "ICMPv6 messages dropped (invalid per RFC 4861 §6.1)",
+                                   "ipv6-ra")) {}
 
 service::~service() { stop(); }
 
