@@ -6,7 +6,7 @@
 # usage: examples/rambox/netns.sh up NAME             create NAME with br0 (idempotent)
 #        examples/rambox/netns.sh tap NAME TAPNAME    add tap TAPNAME on br0 (idempotent)
 #        examples/rambox/netns.sh down NAME           stop what runs in NAME, delete it (idempotent)
-# env:   RAMBOX_SERVER_CIDR (default 192.168.24.202/24)
+# env:   RAMBOX_SERVER_CIDR (default 192.168.24.202/24), RAMBOX_NETNS_IPV6 (default 1; 0 disables IPv6)
 set -euo pipefail
 
 server_cidr=${RAMBOX_SERVER_CIDR:-192.168.24.202/24}
@@ -31,9 +31,13 @@ case "$cmd" in
       # the boot ROM is not eaten by the bridge's learning phase.
       nsip link add br0 type bridge stp_state 0 forward_delay 0
     fi
-    # No IPv6 in the namespace: avoids DAD/router-solicitation noise in captures.
-    ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 \
-      >/dev/null 2>&1 || true
+    # IPv6 stays on by default: bootfw's router-advertisement responder needs a link-local address
+    # on br0 to answer iPXE's router solicitations (which ends iPXE's ~13 s wait after DHCP).
+    # RAMBOX_NETNS_IPV6=0 turns it off (quieter captures; the reference dnsmasq run sends no RA anyway).
+    if [ "${RAMBOX_NETNS_IPV6:-1}" = 0 ]; then
+      ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 \
+        >/dev/null 2>&1 || true
+    fi
     nsip addr replace "$server_cidr" dev br0
     nsip link set br0 up
     echo "netns: $ns up (br0 $server_cidr)"
