@@ -49,7 +49,7 @@ TEST(installed_package, has_the_sdk_headers_library_binary_plugins_and_package_f
   temp_dir dir;
   auto prefix = dir.str() + "/prefix";
   ASSERT_NO_FATAL_FAILURE(install_into(prefix));
-  for (std::string f : {"bin/bootfw", "include/bootfw/sdk/plugin.hpp", "include/bootfw/sdk/abi_digest.hpp",
+  for (const std::string& f : std::vector<std::string>{"bin/bootfw", "include/bootfw/sdk/plugin.hpp", "include/bootfw/sdk/abi_digest.hpp",
                         "include/bootfw/sdk/testing.hpp", "include/bootfw/sdk/embed.hpp", libdir + "/libbootfw.so",
                         libdir + "/bootfw/plugins/bootfw-tftp.so", libdir + "/cmake/bootfw/bootfwConfig.cmake",
                         libdir + "/cmake/bootfw/BootfwPlugin.cmake", libdir + "/pkgconfig/bootfw.pc"})
