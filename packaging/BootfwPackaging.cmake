@@ -18,10 +18,11 @@ set(CPACK_PACKAGE_CONTACT "bootfw maintainers <bootfw@localhost>")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "plugin-based PXE network boot server (DHCP + TFTP + pxelinux)")
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+set(CPACK_INSTALL_PREFIX /usr)
 set(CPACK_SET_DESTDIR ON)  # /etc/bootfw is absolute: stage it under DESTDIR like everything else
 set(CPACK_GENERATOR DEB)
-# Monolithic package of the default component and "system".
-set(CPACK_COMPONENTS_ALL Unspecified system)
+# One package holding the default component and "system" (named explicitly: it is EXCLUDE_FROM_ALL).
+set(CPACK_INSTALL_CMAKE_PROJECTS "${PROJECT_BINARY_DIR};bootfw;Unspecified;/;${PROJECT_BINARY_DIR};bootfw;system;/")
 set(CPACK_DEB_COMPONENT_INSTALL OFF)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
