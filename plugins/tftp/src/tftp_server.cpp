@@ -101,16 +101,19 @@ void tftp_server::on_request(std::span<const std::byte> data, const sdk::datagra
   }
   request req = std::move(*parsed.value);
 
-  // The same client asking for the same file again while a transfer of it is running.
+  // The same endpoint asking for the same file again while a transfer of it is running. Only the same
+  // address *and* port: many clients may share one address (a NAT, a relay, a test rig) and fetch the same
+  // file at once. A ROM that retries from a new port leaves its first attempt to time out, which records
+  // the failed handshake for the fallback below.
   std::vector<tftp_session*> same_file;
   for (auto [it, end] = by_request_.equal_range({from.address.to_uint(), req.filename}); it != end; ++it)
-    same_file.push_back(it->second);
+    if (it->second->config().client == from) same_file.push_back(it->second);
   for (tftp_session* existing : same_file) {
     if (existing->awaiting_option_ack()) {
-      // Some PXE ROMs never answer an OACK and just repeat their RRQ (same or new port): end that attempt
-      // and, when the options are the same again, serve this retry without options.
+      // Some PXE ROMs do not understand an OACK and just repeat their RRQ: end that attempt and, since the
+      // options are the same again, serve this retry without options (RFC 2347 lets the server ignore them).
       existing->abandon("client repeated its request instead of acknowledging the OACK");
-    } else if (existing->config().client == from) {
+    } else {
       if (existing->before_first_ack()) return;  // a retransmitted RRQ: the session retransmits on its timer
       existing->abandon("client restarted the transfer");
     }

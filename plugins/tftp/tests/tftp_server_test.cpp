@@ -246,12 +246,38 @@ TEST_F(tftp_server_fixture, client_failing_the_oack_with_error_8_is_retried_with
 TEST_F(tftp_server_fixture, client_repeating_its_rrq_instead_of_acking_the_oack_gets_no_options) {
   rrq("pxelinux.0", client_a, {{"tsize", "0"}});
   EXPECT_EQ(net.sockets.back()->take().at(0).opcode(), 6);
+  rrq("pxelinux.0", client_a, {{"tsize", "0"}});  // the same endpoint again: it did not understand the OACK
+  EXPECT_EQ(server->active_sessions(), 1u);        // the first attempt was abandoned
+  ASSERT_EQ(net.sockets.size(), 2u);
+  auto s = net.sockets.back()->take();
+  EXPECT_EQ(s.at(0).opcode(), 3);  // DATA 1: no OACK this time
+  EXPECT_EQ(s.at(0).to, client_a);
+  host.advance(1s);
+  EXPECT_TRUE(net.sockets[0]->sent.empty());  // the abandoned attempt never retransmits its OACK
+}
+
+TEST_F(tftp_server_fixture, rom_retrying_from_a_new_port_gets_no_options_once_the_first_attempt_times_out) {
+  settings.retries = 1;
+  rrq("pxelinux.0", client_a, {{"tsize", "0"}});
   udp_endpoint retry_port{client_a.address, 2071};
   rrq("pxelinux.0", retry_port, {{"tsize", "0"}});
-  EXPECT_EQ(server->active_sessions(), 1u);  // the first attempt was abandoned
-  auto s = net.sockets.back()->take();
-  EXPECT_EQ(s.at(0).opcode(), 3);
-  EXPECT_EQ(s.at(0).to, retry_port);
+  EXPECT_EQ(server->active_sessions(), 2u);  // a new port may be another client behind the same address
+  EXPECT_EQ(net.sockets.back()->take().at(0).opcode(), 6);
+  host.advance(1s);
+  host.advance(1s);  // both OACKs unanswered: both attempts give up and remember the failure
+  EXPECT_EQ(server->active_sessions(), 0u);
+  rrq("pxelinux.0", {client_a.address, 2072}, {{"tsize", "0"}});
+  EXPECT_EQ(net.sockets.back()->take().at(0).opcode(), 3);
+}
+
+TEST_F(tftp_server_fixture, clients_sharing_an_address_fetch_the_same_file_at_once) {
+  settings.max_sessions_per_client = 50;
+  for (std::uint16_t p = 0; p < 20; ++p) rrq("pxelinux.0", {client_a.address, std::uint16_t(5000 + p)}, {{"blksize", "1024"}});
+  EXPECT_EQ(server->active_sessions(), 20u);
+  std::size_t ok = 0;
+  for (std::uint16_t p = 0; p < 20; ++p)
+    ok += drain(*net.sockets[p], {client_a.address, std::uint16_t(5000 + p)}, 1024) == files["pxelinux.0"];
+  EXPECT_EQ(ok, 20u);
 }
 
 TEST_F(tftp_server_fixture, pxe_tsize_probe_then_blksize_request_keeps_its_options) {
