@@ -95,6 +95,7 @@ service::service(runtime_context& ctx, const server_config& config)
 service::~service() { stop(); }
 
 void service::start() {
+  started_ = true;
   boost::system::error_code ec;
   socket_.open(asio::generic::raw_protocol(AF_INET6, IPPROTO_ICMPV6), ec);
   if (ec) {
@@ -134,6 +135,7 @@ void service::start() {
 void service::stop() noexcept {
   if (executor_->stopped()) return;
   executor_->mark_stopped();
+  if (!started_) return;  // nothing was opened or armed; the io_context may not even run
   try {
     executor_->run_and_wait([this] {
       closed_ = true;

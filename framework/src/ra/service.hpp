@@ -74,6 +74,7 @@ class service : public std::enable_shared_from_this<service> {
   std::vector<std::string> joined_names_;
   ra_clock::time_point last_unknown_rescan_{};
   std::minstd_rand random_;
+  bool started_ = false;  // control thread only: stop() needs the strand only once start() ran
   bool closed_ = false;
   sdk::counter& solicitations_;
   sdk::counter& advertisements_;
