@@ -76,7 +76,23 @@ void tftp_session::send_window() {
 }
 
 void tftp_session::arm_timer() {
-  timer_->expires_after(timeout_, [this] { on_timeout(); });
+  // Every send pushes the deadline back, but the timer itself is armed only when idle: re-arming an OS
+  // timer per packet cost a timer cancellation and a timerfd_settime for every block of a lockstep transfer.
+  deadline_ = host_.now() + timeout_;
+  if (timer_armed_) return;
+  timer_armed_ = true;
+  timer_->expires_after(timeout_, [this] { on_timer(); });
+}
+
+void tftp_session::on_timer() {
+  timer_armed_ = false;
+  const auto now = host_.now();
+  if (now < deadline_) {  // traffic moved the deadline since the timer was armed
+    timer_armed_ = true;
+    timer_->expires_after(deadline_ - now, [this] { on_timer(); });
+    return;
+  }
+  on_timeout();
 }
 
 void tftp_session::on_datagram(std::span<const std::byte> data, const sdk::udp_endpoint& from) {
@@ -135,7 +151,6 @@ void tftp_session::on_ack(std::uint16_t block) {
   retries_left_ = config_.retries;
   if (last_block_ && base_ > last_block_) {
     // RFC 1350 §6: the ACK of the short final block ends the transfer.
-    timer_->cancel();
     session_outcome out;
     out.success = true;
     out.bytes = bytes_acked_;
@@ -191,6 +206,7 @@ void tftp_session::finish(session_outcome outcome) {
   if (state_ == state::finished) return;
   state_ = state::finished;
   timer_->cancel();
+  timer_armed_ = false;
   if (finished_) finished_(*this, outcome);
 }
 

@@ -68,7 +68,9 @@ class tftp_session {
   void send_option_ack();
   void send_window();
   void on_ack(std::uint16_t block);
+  void on_timer();
   void on_timeout();
+  /// Retransmission deadline = now + timeout (RFC 1350 §2); the timer is re-armed lazily.
   void arm_timer();
   void fail(std::string detail, error_code code, bool tell_client);
   void finish(session_outcome outcome);
@@ -83,6 +85,8 @@ class tftp_session {
   state state_ = state::sending;
   unsigned retries_left_;
   std::chrono::nanoseconds timeout_;
+  std::chrono::steady_clock::time_point deadline_{};
+  bool timer_armed_ = false;
 
   std::uint64_t base_ = 1;      ///< first unacknowledged block (absolute, starts at 1, never wraps)
   std::uint64_t sent_end_ = 1;  ///< one past the last block of the window in flight
