@@ -206,23 +206,18 @@ class ra_netns : public ::testing::Test {
     bootfw_address = *netns_pair::link_local(net->a, "ra0");
     host_address = *netns_pair::link_local(net->b, "ra1");
     log = std::tmpfile();
-    auto file = dir.write("plugins.toml", fmt::format(R"(
-[server]
-interfaces = ["ra0"]
-threads = 2
-log_level = "debug"
-state_directory = "{}/state"
-[server.dhcp]
-enabled = false
-[server.ipv6_ra]
-enabled = true
-
+  }
+  /// Starts bootfw inside namespace a with the given [server] tables and a fixture plugin.
+  void start(const std::string& server_tables) {
+    auto tables = server_tables;
+    tables.replace(tables.find("[server]\n"), 9, fmt::format("[server]\nstate_directory = \"{}/state\"\n", dir.str()));
+    auto file = dir.write("plugins.toml", fmt::format(R"({}
 [[plugin]]
-name = "policy"
-kind = "boot-policy"
+name = "dhcp"
+kind = "dhcp-responder"
 library = "{}"
 )",
-                                                      dir.str(), test::fixture("fixture_policy")));
+                                                      tables, test::fixture("fixture_responder")));
     server_options o;
     o.plugins_file = file;
     o.log_stream = log;
@@ -230,6 +225,15 @@ library = "{}"
       auto s = std::make_unique<server>(o);
       s->start();  // the raw socket and the worker threads are created here, inside namespace a
       return s;
+    });
+  }
+  /// Solicits from the host's side; bootfw's answer, if any, within `timeout_ms`.
+  std::optional<icmp6_peer::received> solicit(int timeout_ms) {
+    auto host_mac = netns_pair::mac(net->b, "ra1");
+    return in_netns(net->b, [&] {
+      icmp6_peer peer;
+      if (!peer.send(solicitation(host_mac), ra::all_routers())) throw std::runtime_error("cannot send the RS");
+      return peer.receive_from(bootfw_address, timeout_ms);
     });
   }
   void TearDown() override {
@@ -246,13 +250,21 @@ library = "{}"
   std::unique_ptr<server> srv;
 };
 
+std::string explicit_on() {
+  return R"(
+[server]
+interfaces = ["ra0"]
+log_level = "debug"
+[server.dhcp]
+enabled = false
+[server.ipv6_ra]
+enabled = true
+)";
+}
+
 TEST_F(ra_netns, answers_a_solicitation_with_an_advertisement_that_changes_nothing) {
-  auto host_mac = netns_pair::mac(net->b, "ra1");
-  auto got = in_netns(net->b, [&] {
-    icmp6_peer peer;
-    if (!peer.send(solicitation(host_mac), ra::all_routers())) throw std::runtime_error("cannot send the RS");
-    return peer.receive_from(bootfw_address, 3000);
-  });
+  start(explicit_on());
+  auto got = solicit(3000);
   ASSERT_TRUE(got) << "no router advertisement from bootfw within 3 s; log:\n" << read_all(log);
   EXPECT_EQ(got->meta.hop_limit, 255) << "RFC 4861 §6.1.2: hosts drop RAs with another hop limit";
   EXPECT_EQ(got->destination, host_address) << "answered by unicast to the solicitor (RFC 4861 §6.2.6)";
@@ -282,6 +294,7 @@ TEST_F(ra_netns, answers_a_solicitation_with_an_advertisement_that_changes_nothi
 }
 
 TEST_F(ra_netns, stays_silent_when_another_router_advertises_on_the_link) {
+  start(explicit_on());
   auto host_mac = netns_pair::mac(net->b, "ra1");
   ra::advertisement_params rival_params;
   rival_params.router_lifetime = 1800;
@@ -307,6 +320,49 @@ TEST_F(ra_netns, stays_silent_when_another_router_advertises_on_the_link) {
   EXPECT_EQ(metric(*srv, "ipv6_ra_solicitations_total"), 1) << "the solicitation reached bootfw";
   EXPECT_EQ(metric(*srv, "ipv6_ra_silenced_total"), 1);
   EXPECT_EQ(metric(*srv, "ipv6_ra_advertisements_total"), 0);
+}
+
+TEST_F(ra_netns, is_on_by_default_where_dhcp_serves) {
+  // No [server.ipv6_ra] table: "auto" follows the DHCP service (wildcard address, every interface).
+  start(R"(
+[server]
+log_level = "debug"
+[server.dhcp]
+port = 0
+)");
+  auto got = solicit(3000);
+  ASSERT_TRUE(got) << "no router advertisement with the default configuration; log:\n" << read_all(log);
+  auto ra = ra::parse_advertisement(got->icmp, got->meta);
+  ASSERT_TRUE(ra);
+  EXPECT_EQ(ra->router_lifetime, 0);
+}
+
+TEST_F(ra_netns, never_answers_on_an_interface_it_does_not_serve) {
+  start(R"(
+[server]
+interfaces = ["ra9"]
+log_level = "debug"
+[server.dhcp]
+enabled = false
+[server.ipv6_ra]
+enabled = true
+)");
+  EXPECT_FALSE(solicit(1500)) << "answered on ra0, which is not in [server].interfaces";
+  EXPECT_EQ(metric(*srv, "ipv6_ra_solicitations_total"), 0);
+  EXPECT_NE(read_all(log).find("interface ra9 not found"), std::string::npos);
+}
+
+TEST_F(ra_netns, can_be_turned_off) {
+  start(R"(
+[server]
+log_level = "debug"
+[server.dhcp]
+port = 0
+[server.ipv6_ra]
+enabled = false
+)");
+  EXPECT_FALSE(solicit(1500)) << "answered although [server.ipv6_ra] enabled = false";
+  EXPECT_EQ(metric(*srv, "ipv6_ra_solicitations_total"), -1) << "the responder must not even run";
 }
 
 }  // namespace
