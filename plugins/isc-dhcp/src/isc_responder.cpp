@@ -32,10 +32,16 @@ sdk::verdict isc_responder::handle(sdk::dhcp_request& request, sdk::dhcp_message
     return verdict::drop;
   }
   c.client_id = facts.client_id;
-  c.match = isc_conf::match_client(*settings_.model, facts, msg.options);
+  const auto link = facts.relay.is_unspecified() ? facts.interface_address : facts.relay;
+  if (link.is_unspecified() && request.dry_run() && settings_.model->subnets.size() == 1) {
+    // `bootfw explain` without --relay knows no interface: the only subnet is the one it means.
+    c.note("no link address given: using the only subnet");
+    c.match = isc_conf::match_client(*settings_.model, facts, msg.options, settings_.model->subnets[0].network);
+  } else {
+    c.match = isc_conf::match_client(*settings_.model, facts, msg.options);
+  }
   if (!c.match.subnet) {
-    c.note("no subnet declaration for link address " +
-           (facts.relay.is_unspecified() ? facts.interface_address : facts.relay).to_string() + ": not ours");
+    c.note("no subnet declaration for link address " + link.to_string() + ": not ours");
     return verdict::pass;
   }
   c.note("subnet " + c.match.subnet->network.to_string() + " netmask " + c.match.subnet->netmask.to_string());

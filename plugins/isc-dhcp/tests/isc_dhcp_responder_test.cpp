@@ -315,6 +315,18 @@ TEST_F(responder_fixture, explain_dry_run_answers_with_reasons_and_touches_nothi
   EXPECT_FALSE(plugin->store()->find(rambox_ip));
 }
 
+TEST_F(responder_fixture, explain_without_a_link_address_uses_the_only_subnet_but_serving_does_not) {
+  start();
+  auto r = make_request(dhcp_message_type::discover, rambox);
+  r.client.interface_address = ipv4_address();
+  auto live = r;
+  r.dry = true;
+  auto o = run(std::move(r));
+  EXPECT_EQ(o.v, verdict::answer);
+  EXPECT_EQ(o.reply.yiaddr, rambox_ip);
+  EXPECT_EQ(run(std::move(live)).v, verdict::pass);
+}
+
 TEST_F(responder_fixture, malformed_requests_are_dropped_without_harm) {
   start();
   auto no_type = make_request(dhcp_message_type::discover, rambox);
