@@ -124,13 +124,21 @@ sdk::verdict isc_responder::on_request(client_context& c, sdk::dhcp_message& rep
   }
   c.note(std::string(init_reboot ? "INIT-REBOOT " : "RENEWING/REBINDING ") + a.to_string());
   auto choice = validate_for_client(c, a, why);
+  const auto record = lease_of(c);
   if (!choice) {
-    if (auth) return nak(c, reply, why);
+    // Like ISC dhcpd 4.4 (checked against Debian's): even when not authoritative it NAKs an address on
+    // its own subnet that is not the client's (the client has another binding here, or the address is
+    // someone else's); what it does not know (no binding, another network) only an authoritative server NAKs.
+    const auto& m = c.match;
+    const bool has_binding = (m.host && m.host->fixed_address && m.subnet->contains(*m.host->fixed_address)) ||
+                             (record && record->state == leases::lease_state::active);
+    const auto other = store_ ? store_->find(a) : std::nullopt;
+    const bool someone_elses = other && other->holds_address(wall_seconds()) && !other->belongs_to(c.mac, c.client_id);
+    if (auth || (m.subnet->contains(a) && (has_binding || someone_elses))) return nak(c, reply, why);
     c.note("would NAK (" + why + ") but not authoritative: silent");
     refused_.add();
     return verdict::drop;
   }
-  const auto record = lease_of(c);
   const bool known = !choice->pool || (record && record->address == a);
   if (!known && !auth) {
     // RFC 2131 §4.3.2: a server with no record of the client must remain silent.

@@ -210,11 +210,23 @@ TEST_F(responder_fixture, init_reboot_for_a_wrong_address_is_naked_when_authorit
   EXPECT_EQ(ack->type(), dhcp_message_type::ack);
 }
 
-TEST_F(responder_fixture, init_reboot_for_a_wrong_address_is_silent_when_not_authoritative) {
-  start();  // the seed has no `authoritative;`
+// What Debian's ISC dhcpd 4.4 did with the seed (not authoritative): NAK for the host asking another
+// address of 192.168.24.0/24; silence for another network and for an unknown client without a lease.
+TEST_F(responder_fixture, init_reboot_when_not_authoritative_naks_only_what_it_knows_is_wrong) {
+  start();
   auto r = make_request(dhcp_message_type::request, rambox);
   r.msg.options.set_address(opt::requested_address, ipv4_address(192, 168, 24, 99));
-  EXPECT_EQ(run(std::move(r)).v, verdict::drop);
+  auto o = run(std::move(r));
+  EXPECT_EQ(o.v, verdict::answer);
+  EXPECT_EQ(o.reply.type(), dhcp_message_type::nak);
+
+  auto elsewhere = make_request(dhcp_message_type::request, rambox);
+  elsewhere.msg.options.set_address(opt::requested_address, ipv4_address(10, 0, 0, 5));
+  EXPECT_EQ(run(std::move(elsewhere)).v, verdict::drop);
+
+  auto stranger = make_request(dhcp_message_type::request, "52:54:00:12:34:56");
+  stranger.msg.options.set_address(opt::requested_address, ipv4_address(192, 168, 24, 50));
+  EXPECT_EQ(run(std::move(stranger)).v, verdict::drop);
 }
 
 TEST_F(responder_fixture, spoofed_release_is_ignored_and_the_owners_release_frees_the_lease) {
