@@ -146,7 +146,8 @@ def cpu_model():
 
 
 machine = (f"{os.cpu_count()} CPUs ({cpu_model()}), Linux {platform.release()}, "
-           f"load average before the run {open('/proc/loadavg').read().split()[0]}, "
+           f"load average at the start {os.environ.get('BENCH_LOADAVG_START', '?')} "
+           f"and at the end {' '.join(open('/proc/loadavg').read().split()[:3])} (other jobs share the CPUs), "
            f"{datetime.datetime.now().strftime('%Y-%m-%d %H:%M')}, run took {elapsed} s")
 print(table)
 if micro:

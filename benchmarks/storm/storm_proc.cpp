@@ -11,16 +11,19 @@
 namespace storm {
 namespace {
 
-std::uint64_t status_kb(pid_t pid, const std::string& key) {
+// A process may exit while it is read: libstdc++ then throws from the read (ESRCH); it counts as gone.
+std::uint64_t status_kb(pid_t pid, const std::string& key) try {
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");
   std::string line;
   while (std::getline(in, line))
     if (line.rfind(key + ":", 0) == 0) return std::stoull(line.substr(key.size() + 1));
   return 0;
+} catch (const std::exception&) {
+  return 0;
 }
 
 /// Fields of /proc/PID/stat after the command name (proc(5)): index 0 is field 3 (state).
-std::vector<std::string> stat_fields(pid_t pid) {
+std::vector<std::string> stat_fields(pid_t pid) try {
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
   std::string all((std::istreambuf_iterator<char>(in)), {});
   auto close = all.rfind(')');
@@ -29,6 +32,8 @@ std::vector<std::string> stat_fields(pid_t pid) {
   std::istringstream rest(all.substr(close + 2));
   for (std::string f; rest >> f;) out.push_back(f);
   return out;
+} catch (const std::exception&) {
+  return {};
 }
 
 }  // namespace

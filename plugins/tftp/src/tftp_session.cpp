@@ -57,8 +57,8 @@ void tftp_session::send_window() {
   const std::size_t n = window_lengths_.size();
   if (window_lengths_.back() < blksize) last_block_ = base_ + n - 1;
 
-  std::vector<std::span<const std::byte>> datagrams;
-  datagrams.reserve(n);
+  auto& datagrams = datagrams_;  // reused: no allocation per window
+  datagrams.clear();
   for (std::size_t i = 0; i < n; ++i) {
     std::byte* packet = packets.data() + i * stride;
     // RFC 1350 §5: 16-bit block numbers; past 65535 they wrap to 0 (as tftp-hpa, atftp and curl expect).

@@ -94,6 +94,7 @@ class tftp_session {
   std::uint64_t bytes_acked_ = 0;
   std::uint64_t window_first_ = 1;             ///< first block of the window in flight
   std::vector<std::uint32_t> window_lengths_;  ///< payload lengths of blocks [window_first_, sent_end_)
+  std::vector<std::span<const std::byte>> datagrams_;  ///< the window's DATA packets (into scratch_->packets)
   std::vector<std::byte> oack_;
 };
 
