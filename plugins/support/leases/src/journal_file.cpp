@@ -48,9 +48,15 @@ journal_file::journal_file(std::string directory, file_ops ops) : directory_(std
   }
 }
 
-journal_file::~journal_file() {
+journal_file::~journal_file() { close(); }
+
+void journal_file::close() noexcept {
+  std::lock_guard guard(mutex_);
+  if (closed_) return;
+  closed_ = true;
   if (journal_fd_ >= 0) ::close(journal_fd_);
   if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the flock
+  journal_fd_ = lock_fd_ = -1;
 }
 
 journal_scan journal_file::recover() {
@@ -94,6 +100,8 @@ std::error_code journal_file::write_all(int fd, const std::uint8_t* data, std::s
 }
 
 std::error_code journal_file::append(const std::vector<std::uint8_t>& batch) {
+  std::lock_guard guard(mutex_);
+  if (closed_) return std::make_error_code(std::errc::operation_canceled);
   if (needs_cut_) {
     if (::ftruncate(journal_fd_, off_t(good_size_)) != 0) return last_error();
     needs_cut_ = false;
@@ -110,6 +118,8 @@ std::error_code journal_file::append(const std::vector<std::uint8_t>& batch) {
 }
 
 std::error_code journal_file::replace(const std::vector<std::uint8_t>& image) {
+  std::lock_guard guard(mutex_);
+  if (closed_) return std::make_error_code(std::errc::operation_canceled);
   const std::string tmp = directory_ + "/leases.journal.tmp";
   int fd = open_0640(tmp, O_RDWR | O_CREAT | O_TRUNC | O_APPEND);
   if (fd < 0) return last_error();

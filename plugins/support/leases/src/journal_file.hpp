@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -36,6 +37,10 @@ class journal_file {
   /// the directory, and continues appending to the new file.
   std::error_code replace(const std::vector<std::uint8_t>& image);
 
+  /// Releases the files and the lock now, waiting for an append/replace in progress; later ones fail
+  /// with operation_canceled. Lets a reload's new instance take the directory at once.
+  void close() noexcept;
+
   std::uint64_t size() const noexcept { return good_size_; }
   const std::string& directory() const noexcept { return directory_; }
   std::string journal_path() const { return directory_ + "/leases.journal"; }
@@ -45,6 +50,8 @@ class journal_file {
 
   std::string directory_;
   file_ops ops_;
+  std::mutex mutex_;     ///< held by append/replace (blocking threads) and close() (the owner's executor)
+  bool closed_ = false;
   int lock_fd_ = -1;
   int journal_fd_ = -1;
   std::uint64_t good_size_ = 0;  ///< bytes known durable and well-formed

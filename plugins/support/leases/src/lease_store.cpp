@@ -170,7 +170,11 @@ lease_store::lease_store(sdk::host& host, store_options options) {
   }
 }
 
-lease_store::~lease_store() = default;
+// A flush still in flight holds a reference to the file: close it here so the directory lock is free
+// the moment the store is gone (a reload starts the new instance right after stopping this one).
+lease_store::~lease_store() {
+  if (impl_ && impl_->file) impl_->file->close();
+}
 
 std::optional<lease> lease_store::find(sdk::ipv4_address address) const { return impl_->index.find(address); }
 

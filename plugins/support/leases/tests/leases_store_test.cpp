@@ -298,6 +298,58 @@ TEST_F(store_fixture, a_65536_lease_table_stays_small) {
   }
 }
 
+// A host whose blocking work waits until the test runs it: a flush "in flight" at a chosen moment.
+struct held_blocking_host final : sdk::host {
+  fake_host& inner;
+  struct held_executor final : sdk::executor {
+    sdk::executor& inner;
+    std::vector<std::pair<std::function<void()>, std::function<void()>>> held;
+    explicit held_executor(sdk::executor& e) : inner(e) {}
+    void post(std::function<void()> fn) override { inner.post(std::move(fn)); }
+    std::unique_ptr<sdk::timer> make_timer() override { return inner.make_timer(); }
+    std::unique_ptr<sdk::udp_socket> open_udp(const sdk::udp_options& o, std::error_code& ec) override {
+      return inner.open_udp(o, ec);
+    }
+    void run_blocking(std::function<void()> work, std::function<void()> done) override {
+      held.emplace_back(std::move(work), std::move(done));
+    }
+  } exec_;
+  explicit held_blocking_host(fake_host& h) : inner(h), exec_(h.exec()) {}
+  std::string_view instance_name() const noexcept override { return inner.instance_name(); }
+  sdk::logger& log() noexcept override { return inner.log(); }
+  sdk::metrics_registry& metrics() noexcept override { return inner.metrics(); }
+  sdk::executor& exec() noexcept override { return exec_; }
+  std::chrono::steady_clock::time_point now() const noexcept override { return inner.now(); }
+  std::chrono::system_clock::time_point wall_now() const noexcept override { return inner.wall_now(); }
+  std::string state_directory() const override { return inner.state_directory(); }
+  std::uint32_t interface_mtu(std::uint32_t i) const noexcept override { return inner.interface_mtu(i); }
+  sdk::boot_decision decide_boot(const sdk::client_facts& f) override { return inner.decide_boot(f); }
+  sdk::resolve_outcome resolve(const sdk::resolve_request& r) override { return inner.resolve(r); }
+  sdk::open_error probe(std::string_view p) override { return inner.probe(p); }
+  std::optional<sdk::client_record> find_client(sdk::ipv4_address a) const override { return inner.find_client(a); }
+  void record(const sdk::boot_event& e) noexcept override { inner.record(e); }
+};
+
+TEST_F(store_fixture, closing_with_a_flush_in_flight_frees_the_directory_at_once) {
+  held_blocking_host slow(host);
+  bool called = false;
+  {
+    lease_store s(slow, options());
+    s.commit(make_lease(1), [&](std::error_code) { called = true; });
+    ASSERT_EQ(slow.exec_.held.size(), 1u);
+  }
+  // A reload's new instance starts right away, while the old flush has not run yet.
+  lease_store next(host, options());
+  ASSERT_FALSE(commit_sync(next, make_lease(2)));
+  auto [work, done] = std::move(slow.exec_.held.front());
+  work();  // the old flush finally runs: it must not write into the new owner's journal
+  done();
+  host.run_pending();
+  EXPECT_FALSE(called) << "a callback of a destroyed store ran";
+  EXPECT_FALSE(next.find(make_lease(1).address));
+  EXPECT_EQ(test::read_file(dir.path + "/leases.journal").size(), next.stats().journal_bytes);
+}
+
 TEST(address_pool, hands_out_each_free_address_once_then_reclaims) {
   address_pool p(sdk::ipv4_address(10, 0, 0, 1), sdk::ipv4_address(10, 0, 0, 130));
   std::set<std::uint32_t> taken;
