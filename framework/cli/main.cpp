@@ -33,7 +33,8 @@ fs::path self_directory() {
 std::string default_plugin_directory() {
   if (const char* env = std::getenv("BOOTFW_PLUGIN_DIR")) return env;
   auto self = self_directory();
-  for (auto candidate : {self / ".." / "plugins-out", self / ".." / "lib" / "bootfw" / "plugins"}) {
+  // The build tree (plugins-out), then an installed tree relocated anywhere (bin/../LIBDIR/bootfw/plugins).
+  for (auto candidate : {self / ".." / "plugins-out", self / ".." / BOOTFW_LIBDIR / "bootfw" / "plugins"}) {
     std::error_code ec;
     if (fs::is_directory(candidate, ec)) return candidate.lexically_normal().string();
   }

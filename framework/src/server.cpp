@@ -44,7 +44,11 @@ struct server::impl {
   std::vector<std::thread> threads;
   std::atomic<bool> stopping{false};
 
-  std::mutex mutex;  // guards the fields below
+  // `control` serialises start/stop/reload and is held through a whole teardown. `state` guards the
+  // pointers below for readers (dhcp_endpoint, plugin_names, wait), which may run in handlers on bootfw's own
+  // workers: they must never wait for a teardown that waits for those workers.
+  std::mutex control;
+  mutable std::mutex state;
   std::condition_variable stopped_cv;
   bool running = false;
   server_config config;
@@ -60,6 +64,16 @@ struct server::impl {
         sink(options.log_level.value_or(log_level::info), options.log_stream ? options.log_stream : stderr) {}
 
   library_loader_options loader() const { return {options.builtins}; }
+
+  /// Stops the DHCP service outside the state lock, then forgets it (readers never wait on a teardown).
+  void unpublish_dhcp() noexcept {
+    std::shared_ptr<dhcp::service> d;
+    {
+      std::lock_guard unpublished(state);
+      d = std::move(dhcp);
+    }
+    if (d) d->stop();
+  }
 
   void start_threads(unsigned n) {
     stopping = false;
@@ -85,8 +99,14 @@ struct server::impl {
   void stop_threads() noexcept {
     stopping = true;
     work.reset();
-    for (auto& t : threads)
-      if (t.joinable()) t.join();
+    for (auto& t : threads) {
+      if (!t.joinable()) continue;
+      // stop() from a handler on one of our workers: that worker leaves its loop when the handler returns.
+      if (t.get_id() == std::this_thread::get_id())
+        t.detach();
+      else
+        t.join();
+    }
     threads.clear();
     if (owned_io) {
       owned_io->restart();
@@ -139,7 +159,7 @@ server::~server() { stop(); }
 
 void server::start() {
   auto& m = *impl_;
-  std::lock_guard lock(m.mutex);
+  std::lock_guard lock(m.control);
   if (m.running) return;
   auto cfg = load_server_config(m.options.plugins_file, m.options.plugin_directory);
   m.sink.set_level(m.options.log_level.value_or(cfg.log_level));
@@ -148,11 +168,14 @@ void server::start() {
     auto p = std::make_shared<pipeline>(m.ctx, m.sessions, cfg, m.loader());
     p->start();
     try {
-      m.dhcp = m.make_dhcp(cfg, p);
+      auto d = m.make_dhcp(cfg, p);
+      {
+        std::lock_guard published(m.state);
+        m.dhcp = std::move(d);
+      }
       m.update_ra(cfg, nullptr);
     } catch (...) {
-      if (m.dhcp) m.dhcp->stop();
-      m.dhcp.reset();
+      m.unpublish_dhcp();
       p->stop();
       throw;
     }
@@ -163,17 +186,20 @@ void server::start() {
       } catch (...) {
         if (m.ra) m.ra->stop();
         m.ra.reset();
-        if (m.dhcp) m.dhcp->stop();
-        m.dhcp.reset();
+        m.unpublish_dhcp();
         p->stop();
         throw;
       }
     }
+    std::lock_guard published(m.state);
     m.current = std::move(p);
     m.config = std::move(cfg);
     m.running = true;
   } catch (...) {
-    m.current.reset();
+    {
+      std::lock_guard unpublished(m.state);
+      m.current.reset();
+    }
     m.metrics_http.reset();
     m.stop_threads();
     throw;
@@ -190,26 +216,32 @@ void server::start() {
 
 void server::stop() noexcept {
   auto& m = *impl_;
+  std::lock_guard lock(m.control);
+  std::shared_ptr<pipeline> current;
+  std::shared_ptr<dhcp::service> dhcp;
   {
-    std::lock_guard lock(m.mutex);
+    std::lock_guard unpublished(m.state);
     if (!m.running) return;
     m.running = false;
-    if (m.metrics_http) m.metrics_http->stop();
-    if (m.ra) m.ra->stop();
-    m.ra.reset();
-    if (m.dhcp) m.dhcp->stop();
-    if (m.current) m.current->stop();
-    m.dhcp.reset();
-    m.current.reset();  // destroys instances on their strands: threads must still run
-    m.stop_threads();
-    m.log.write(log_level::info, "stopped");
+    current = std::move(m.current);
+    dhcp = std::move(m.dhcp);
   }
+  if (m.metrics_http) m.metrics_http->stop();
+  if (m.ra) m.ra->stop();
+  m.ra.reset();
+  if (dhcp) dhcp->stop();
+  if (current) current->stop();
+  dhcp.reset();
+  current.reset();  // destroys instances on their strands: threads must still run
+  m.stop_threads();
+  m.log.write(log_level::info, "stopped");
+  std::lock_guard notified(m.state);
   m.stopped_cv.notify_all();
 }
 
 bool server::reload(std::string& error) {
   auto& m = *impl_;
-  std::lock_guard lock(m.mutex);
+  std::lock_guard lock(m.control);
   if (!m.running) {
     error = "server is not running";
     return false;
@@ -229,7 +261,9 @@ bool server::reload(std::string& error) {
   m.current->stop();
   try {
     next->start();
-    m.dhcp = m.make_dhcp(cfg, next);
+    auto d = m.make_dhcp(cfg, next);
+    std::lock_guard published(m.state);
+    m.dhcp = std::move(d);
   } catch (const std::exception& e) {
     error = e.what();
     m.log.write(log_level::error, fmt::format("reload failed to start, restoring the previous configuration: {}", error));
@@ -237,7 +271,9 @@ bool server::reload(std::string& error) {
     try {
       auto restored = std::make_shared<pipeline>(m.ctx, m.sessions, m.config, m.loader());
       restored->start();
-      m.dhcp = m.make_dhcp(m.config, restored);
+      auto d = m.make_dhcp(m.config, restored);
+      std::lock_guard published(m.state);
+      m.dhcp = std::move(d);
       m.current = std::move(restored);
     } catch (const std::exception& e2) {
       m.log.write(log_level::error, fmt::format("could not restore the previous configuration: {}", e2.what()));
@@ -250,22 +286,25 @@ bool server::reload(std::string& error) {
   } catch (const std::exception& e) {
     m.log.write(log_level::error, fmt::format("reloaded, but without IPv6 router advertisements: {}", e.what()));
   }
-  m.current = std::move(next);
-  m.config = std::move(cfg);
+  {
+    std::lock_guard published(m.state);
+    m.current = std::move(next);
+    m.config = std::move(cfg);
+  }
   m.log.write(log_level::info, fmt::format("reloaded {}", m.options.plugins_file));
   return true;
 }
 
 void server::wait() {
   auto& m = *impl_;
-  std::unique_lock lock(m.mutex);
+  std::unique_lock lock(m.state);
   m.stopped_cv.wait(lock, [&] { return !m.running; });
 }
 
 std::string server::metrics_text() const { return impl_->metrics.render(); }
 
 std::optional<sdk::udp_endpoint> server::dhcp_endpoint() const {
-  std::lock_guard lock(impl_->mutex);
+  std::lock_guard lock(impl_->state);
   return impl_->dhcp ? impl_->dhcp->endpoint() : std::nullopt;
 }
 
@@ -278,7 +317,7 @@ std::size_t server::transfer_requests(sdk::ipv4_address address) const {
 }
 
 std::vector<std::string> server::plugin_names() const {
-  std::lock_guard lock(impl_->mutex);
+  std::lock_guard lock(impl_->state);
   std::vector<std::string> out;
   if (impl_->current)
     for (auto& s : impl_->current->slots()) out.push_back(s->entry.name);

@@ -52,6 +52,9 @@ class server {
   /// Throws std::runtime_error naming the file/line/key or the plugin on any failure (nothing left running).
   void start();
   /// Graceful stop: plugins stopped in reverse order, sockets closed, worker threads joined. Idempotent.
+  /// May be called from a handler running on one of bootfw's workers (that worker leaves once the handler
+  /// returns); the server must not be destroyed from such a handler. The read-only accessors below never
+  /// wait for a stop or reload in progress, so handlers may call them at any time.
   void stop() noexcept;
   /// Re-reads plugins.toml and validates it fully (parse, load, configure) before swapping; on failure the
   /// running configuration stays and `error` says why. Returns true when the new configuration runs.
