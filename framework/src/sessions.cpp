@@ -12,6 +12,20 @@ std::string kib(std::uint64_t bytes) {
 }
 }  // namespace
 
+client_sessions::client_sessions(log_sink& sink, metrics_store& metrics)
+    : log_(sink, "session"),
+      metrics_(metrics),
+      acks_(metrics.counter("session_dhcp_acks_total", "DHCPACKs delivered", "session")),
+      discover_to_ack_ms_(metrics.counter("session_discover_to_ack_milliseconds_total",
+                                          "DHCP phase of boots, DISCOVER to ACK, summed", "session")),
+      requests_(metrics.counter("session_transfer_requests_total", "transfer requests (RRQs) seen", "session")),
+      transfers_(metrics.counter("session_transfers_total", "transfers completed", "session")),
+      transfer_bytes_(metrics.counter("session_transfer_bytes_total", "bytes of completed transfers", "session")),
+      transfer_ms_(metrics.counter("session_transfer_milliseconds_total", "time in completed transfers, summed",
+                                   "session")),
+      failures_(metrics.counter("session_transfer_failures_total", "transfer requests refused or aborted",
+                                "session")) {}
+
 std::string client_sessions::elapsed(const sdk::mac_address& mac, bool restart) {
   auto now = std::chrono::steady_clock::now();
   auto it = sessions_.find(mac);
@@ -44,6 +58,14 @@ void client_sessions::dhcp_reply(const sdk::dhcp_message& request, const sdk::cl
                                           reply.file.empty() ? "" : " file=" + reply.file,
                                           reply.siaddr.is_unspecified() ? "" : " next-server=" + reply.siaddr.to_string(),
                                           responder));
+  if (type == sdk::dhcp_message_type::ack) {
+    acks_.add();
+    // Time from the client's DISCOVER to its ACK: the DHCP phase of a boot.
+    if (auto it = sessions_.find(facts.mac); it != sessions_.end())
+      discover_to_ack_ms_.add(std::uint64_t(
+          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - it->second.started)
+              .count()));
+  }
   if (type != sdk::dhcp_message_type::ack || reply.yiaddr.is_unspecified()) return;
   sdk::client_record rec;
   rec.mac = facts.mac;
@@ -76,10 +98,22 @@ void client_sessions::transfer(std::string_view instance, const sdk::boot_event&
   if (auto it = by_address_.find(e.client.to_uint()); it != by_address_.end()) {
     who = it->second.mac.to_string();
     t = elapsed(it->second.mac, false) + " ";
-    if (e.what == sdk::boot_event::kind::transfer_started) ++sessions_[it->second.mac].rrqs;
+    // A request refused before any transfer (not found, access denied) is reported as a failure with no
+    // duration and no start: it is still one request the client made.
+    bool refused = e.what == sdk::boot_event::kind::transfer_failed && e.duration.count() == 0 && e.bytes == 0;
+    if (e.what == sdk::boot_event::kind::transfer_started || refused) ++sessions_[it->second.mac].rrqs;
   }
   using k = sdk::boot_event::kind;
   auto ms = std::chrono::duration<double, std::milli>(e.duration).count();
+  switch (e.what) {
+    case k::transfer_started: requests_.add(); break;
+    case k::transfer_done:
+      transfers_.add();
+      transfer_bytes_.add(e.bytes);
+      transfer_ms_.add(std::uint64_t(ms));
+      break;
+    case k::transfer_failed: failures_.add(); break;
+  }
   switch (e.what) {
     case k::transfer_started:
       log_.write(log_level::debug, fmt::format("{} {}RRQ {} {} [{}]", who, t, e.file, e.detail, instance));

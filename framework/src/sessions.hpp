@@ -20,7 +20,7 @@ namespace bootfw {
 /// Thread-safe; one per server, kept across reloads.
 class client_sessions {
  public:
-  client_sessions(log_sink& sink, metrics_store& metrics) : log_(sink, "session"), metrics_(metrics) {}
+  client_sessions(log_sink& sink, metrics_store& metrics);
 
   /// A DHCP request arrived (starts or continues the client's timeline).
   void dhcp_request(const sdk::dhcp_message& request, const sdk::client_facts& facts);
@@ -42,6 +42,14 @@ class client_sessions {
   std::string elapsed(const sdk::mac_address& mac, bool restart);
   named_logger log_;
   metrics_store& metrics_;
+  // The boot timeline in numbers (Prometheus counters, instance "session"); sums divide by their counts.
+  sdk::counter& acks_;
+  sdk::counter& discover_to_ack_ms_;
+  sdk::counter& requests_;
+  sdk::counter& transfers_;
+  sdk::counter& transfer_bytes_;
+  sdk::counter& transfer_ms_;
+  sdk::counter& failures_;
   mutable std::mutex mutex_;
   std::map<sdk::mac_address, session> sessions_;
   std::unordered_map<std::uint32_t, sdk::client_record> by_address_;
