@@ -7,12 +7,14 @@
 
 #include <bootfw/sdk/host.hpp>
 
+#include <array>
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 
 #include "interfaces.hpp"
@@ -65,6 +67,12 @@ class instance_executor final : public sdk::executor, public std::enable_shared_
   bool stopped() const noexcept { return stopped_.load(); }
 
   strand_type& strand() noexcept { return strand_; }
+  /// One datagram-sized buffer for every socket of this executor: their receive callbacks are serialised
+  /// on the strand, so one suffices (a buffer per socket cost 64 KiB per TFTP transfer). Strand only.
+  std::span<std::byte> receive_buffer() {
+    if (!receive_buffer_) receive_buffer_ = std::make_unique<std::array<std::byte, 65536>>();
+    return *receive_buffer_;
+  }
   runtime_context& context() noexcept { return ctx_; }
   named_logger& log() noexcept { return log_; }
 
@@ -74,6 +82,7 @@ class instance_executor final : public sdk::executor, public std::enable_shared_
   named_logger& log_;
   strand_type strand_;
   std::atomic<bool> stopped_{false};
+  std::unique_ptr<std::array<std::byte, 65536>> receive_buffer_;
 };
 
 /// sdk::host for one plugin instance.

@@ -24,7 +24,6 @@ struct udp_socket_impl::state : std::enable_shared_from_this<udp_socket_impl::st
   receive_handler handler;
   bool closed = false;
   bool receiving = false;
-  std::array<std::byte, 65536> buffer{};
 
   explicit state(std::shared_ptr<instance_executor> e) : exec(std::move(e)), socket(exec->context().io) {}
 
@@ -41,6 +40,7 @@ struct udp_socket_impl::state : std::enable_shared_from_this<udp_socket_impl::st
   // Reads what is queued, a bounded number per wake-up so one busy socket cannot starve the others.
   void drain() {
     int fd = socket.native_handle();
+    auto buffer = exec->receive_buffer();  // shared by the executor's sockets (we run on its strand)
     for (int n = 0; n < 64 && !closed; ++n) {
       sockaddr_in from{};
       iovec iov{buffer.data(), buffer.size()};
