@@ -254,6 +254,9 @@ void service::deliver(const std::shared_ptr<exchange>& ex, sdk::dhcp_message rep
   }
   auto bytes = encode(reply, limits_for(ex->request));
   auto data = std::span<const std::byte>(reinterpret_cast<const std::byte*>(bytes.data()), bytes.size());
+  // Recorded before the reply leaves: a fast client's first TFTP request must already find what DHCP told
+  // it (the pxelinux resolver's server-side mode looks the client up by address).
+  sessions_.dhcp_reply(ex->request, ex->facts, reply, responder);
   auto plan = plan_delivery(ex->request, reply);
   plan.to.port = reply.giaddr.is_unspecified() ? client_port_ : relay_port_;
   std::error_code ec;
@@ -275,7 +278,6 @@ void service::deliver(const std::shared_ptr<exchange>& ex, sdk::dhcp_message rep
     return;
   }
   replied_.add();
-  sessions_.dhcp_reply(ex->request, ex->facts, reply, responder);
 }
 
 }  // namespace bootfw::dhcp
