@@ -74,7 +74,7 @@ TEST_P(tftp_hostile, names_reach_the_provider_unmangled) {
   start();
   const std::string binary = "\xc3\xa9t\xe9\xff-boot.bin";  // UTF-8 and raw high bytes
   const std::string longest(255, 'n');                        // the longest name a request may carry
-  for (auto name : {binary, longest, std::string("back\\slash"), std::string("%41.txt"), std::string("sp ace")}) {
+  for (auto name : {binary, longest, std::string("%41.txt"), std::string("sp ace")}) {
     auto content = pattern(700, unsigned(name.size()));
     server_->put(name, content);
     raw_client c;
@@ -82,6 +82,18 @@ TEST_P(tftp_hostile, names_reach_the_provider_unmangled) {
     auto first = c.receive();
     ASSERT_TRUE(first) << name;
     EXPECT_EQ(finish_lockstep(c, *first), content) << name;
+  }
+  // A backslash reaches the provider as sent; the shipped file provider refuses it by policy (no DOS-style
+  // separators under a confined root), a provider that allows it serves the file.
+  server_->put("back\\slash", pattern(700, 10));
+  if (std::string(GetParam()).find("bootfw-file.so") != std::string::npos) {
+    EXPECT_EQ(error_code(ask(rrq("back\\slash"))), 2u);
+  } else {
+    raw_client c;
+    c.send(rrq("back\\slash"), server_->port());
+    auto first = c.receive();
+    ASSERT_TRUE(first);
+    EXPECT_EQ(finish_lockstep(c, *first), pattern(700, 10));
   }
   EXPECT_EQ(error_code(ask(rrq("%42.txt"))), 1u);  // no percent decoding: "%41.txt" exists, "B.txt" does not
   EXPECT_EQ(error_code(ask(rrq(std::string(256, 'n')))), 2u);
