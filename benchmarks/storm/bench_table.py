@@ -35,6 +35,7 @@ def storm_case(n, col):
 
 
 rows = []  # (metric, {col: text}, {col: number}, better)
+INCOMPLETE = object()
 
 
 def add(metric, better, getter):
@@ -45,6 +46,8 @@ def add(metric, better, getter):
             texts[col] = "—"
         elif isinstance(v, str):
             texts[col] = v
+        elif isinstance(v, tuple) and v[0] is INCOMPLETE:  # a figure over the nodes that booted only
+            texts[col] = (f"{v[1]:,.1f}" if abs(v[1]) < 1000 else f"{v[1]:,.0f}") + " (not all booted)"
         else:
             texts[col] = f"{v:,.1f}" if abs(v) < 1000 else f"{v:,.0f}"
             nums[col] = v
@@ -68,9 +71,17 @@ for n in storms:
             return f"failed ({kv.get('failed', '?')})"
         return f"{kv['booted']}/{kv['nodes']}"
     add(f"storm {n}: nodes booted", None, booted)
-    add(f"storm {n}: time to last booted node, s", "low", lambda c, n=n: field(storm_case(n, c), "max_ms", 0.001))
-    add(f"storm {n}: per-node boot p50, s", "low", lambda c, n=n: field(storm_case(n, c), "p50_ms", 0.001))
-    add(f"storm {n}: per-node boot p99, s", "low", lambda c, n=n: field(storm_case(n, c), "p99_ms", 0.001))
+    def complete(kv):
+        return kv is not None and "booted" in kv and kv["booted"] == kv.get("nodes")
+
+    def timing(c, key, n=n):
+        kv = storm_case(n, c)
+        v = field(kv, key, 0.001)
+        # A time over the nodes that booted is not comparable with one over all nodes: no ratio.
+        return v if not isinstance(v, float) or complete(kv) else (INCOMPLETE, v)
+    add(f"storm {n}: time to last booted node, s", "low", lambda c: timing(c, "max_ms"))
+    add(f"storm {n}: per-node boot p50, s", "low", lambda c: timing(c, "p50_ms"))
+    add(f"storm {n}: per-node boot p99, s", "low", lambda c: timing(c, "p99_ms"))
     add(f"storm {n}: server CPU, s", "low", lambda c, n=n: field(storm_case(n, c), "server_cpu_s"))
     add(f"storm {n}: server peak RSS (process tree), MB", "low",
         lambda c, n=n: field(storm_case(n, c), "server_peak_rss_kb", 1 / 1024))
@@ -81,7 +92,7 @@ add(f"DHCP relay DORA ({inflight} in flight), exchanges/s", "high", lambda c: fi
 add("DHCP exchanges completed", None,
     lambda c: None if dhcp(c) is None else (f"{dhcp(c).get('booted', 0)}/{dhcp(c).get('started', '?')} "
                                             f"(of {macs})"))
-add("DHCP NAKs received (retried from DISCOVER)", "low", lambda c: field(dhcp(c), "naks"))
+add("DHCP NAKs received (retried from DISCOVER)", None, lambda c: field(dhcp(c), "naks"))
 add("DHCP DORA latency p50, ms", "low", lambda c: field(dhcp(c), "p50_ms"))
 add("DHCP DORA latency p99, ms", "low", lambda c: field(dhcp(c), "p99_ms"))
 add("DHCP server idle RSS, MB", "low", lambda c: field(dhcp(c), "server_idle_rss_kb", 1 / 1024))
