@@ -8,6 +8,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <filesystem>
 #include <future>
+#include <optional>
+#include <stdexcept>
 
 #include "loader.hpp"
 #include "udp.hpp"
@@ -100,12 +102,21 @@ void instance_executor::run_and_wait(const std::function<void()>& fn) {
   std::promise<void> done;
   auto fut = done.get_future();
   asio::dispatch(strand_, [&] {
+    // What a plugin throws is an object of the plugin's library (its vtable and destructor live there).
+    // Hand the caller a copy of the message instead, and only after the plugin's exception is destroyed:
+    // the caller may unload that library as soon as it wakes up.
+    std::optional<std::string> failure;
     try {
       fn();
-      done.set_value();
+    } catch (const std::exception& e) {
+      failure = e.what();
     } catch (...) {
-      done.set_exception(std::current_exception());
+      failure = "non-standard exception";
     }
+    if (failure)
+      done.set_exception(std::make_exception_ptr(std::runtime_error(*failure)));
+    else
+      done.set_value();
   });
   fut.get();
 }

@@ -58,7 +58,8 @@ class instance_executor final : public sdk::executor, public std::enable_shared_
   void run_blocking(std::function<void()> work, std::function<void()> done) override;
 
   /// Runs fn on the strand and waits for it (control path: configure/start/stop). Runs inline when the
-  /// caller already runs on the io_context. Rethrows what fn threw.
+  /// caller already runs on the io_context. What fn threw comes back as std::runtime_error with its message
+  /// (the original belongs to the plugin library, which the caller may unload).
   void run_and_wait(const std::function<void()>& fn);
   /// Runs a data-path call: anything thrown is logged (rate-limited) and swallowed.
   void guarded(const char* what, const std::function<void()>& fn) noexcept;
