@@ -5,7 +5,8 @@
 namespace bootfw {
 
 namespace {
-constexpr std::size_t max_clients = 1u << 20;  // bound memory under a flood of distinct MACs
+// Boot sessions remembered at once: a rack-scale storm, at about 300 bytes a client (2.5 MB).
+constexpr std::size_t capacity = 8192;
 
 std::string kib(std::uint64_t bytes) {
   return bytes >= 10 * 1024 ? fmt::format("{} KiB", bytes / 1024) : fmt::format("{} B", bytes);
@@ -30,8 +31,12 @@ std::string client_sessions::elapsed(const sdk::mac_address& mac, bool restart) 
   auto now = std::chrono::steady_clock::now();
   auto it = sessions_.find(mac);
   if (it == sessions_.end() || restart) {
-    if (sessions_.size() >= max_clients) sessions_.clear();
-    sessions_[mac] = session{now, 0};
+    auto& s = sessions_[mac];
+    s.started = now;
+    s.rrqs = 0;
+    s.sequence = ++next_sequence_;
+    order_.emplace_back(mac, s.sequence);
+    evict_oldest();
     return "+0.000s";
   }
   auto d = std::chrono::duration<double>(now - it->second.started).count();
@@ -81,14 +86,33 @@ void client_sessions::dhcp_reply(const sdk::dhcp_message& request, const sdk::cl
   rec.architectures = facts.architectures;
   rec.acked_at = std::chrono::system_clock::now();
   rec.lease_seconds = reply.options.get_u32(sdk::dhcp_option::lease_time).value_or(0);
-  if (by_address_.size() >= max_clients) {
-    by_address_.clear();
-    address_of_.clear();
+  auto it = sessions_.find(facts.mac);  // elapsed() above made sure the client has a session
+  if (it == sessions_.end()) return;
+  if (it->second.address && it->second.address != rec.address.to_uint()) by_address_.erase(it->second.address);
+  it->second.address = rec.address.to_uint();
+  // Another client that had this address before loses it.
+  if (auto prev = by_address_.find(it->second.address); prev != by_address_.end() && prev->second.mac != facts.mac)
+    if (auto other = sessions_.find(prev->second.mac); other != sessions_.end()) other->second.address = 0;
+  by_address_[it->second.address] = std::move(rec);
+}
+
+void client_sessions::evict_oldest() {
+  while (sessions_.size() > capacity && !order_.empty()) {
+    auto [mac, sequence] = order_.front();
+    order_.pop_front();
+    auto it = sessions_.find(mac);
+    if (it == sessions_.end() || it->second.sequence != sequence) continue;  // restarted since: newer entry
+    if (it->second.address) by_address_.erase(it->second.address);
+    sessions_.erase(it);
   }
-  if (auto old = address_of_.find(facts.mac); old != address_of_.end() && old->second != rec.address.to_uint())
-    by_address_.erase(old->second);
-  address_of_[facts.mac] = rec.address.to_uint();
-  by_address_[rec.address.to_uint()] = std::move(rec);
+  // Restarted sessions leave stale entries behind: rebuild the queue from the live ones now and then.
+  if (order_.size() > 2 * capacity) {
+    std::deque<std::pair<sdk::mac_address, std::uint64_t>> live;
+    for (auto& entry : order_)
+      if (auto it = sessions_.find(entry.first); it != sessions_.end() && it->second.sequence == entry.second)
+        live.push_back(entry);
+    order_ = std::move(live);
+  }
 }
 
 void client_sessions::transfer(std::string_view instance, const sdk::boot_event& e) {

@@ -84,3 +84,37 @@ TEST(sessions, counts_every_request_including_refused_ones_and_logs_the_timeline
                       "sent pxelinux.0 41 KiB in 8 ms [tftp]", "failed pxelinux.cfg/01-08-00-07-26-c0-a5"})
     EXPECT_NE(log.find(needle), std::string::npos) << needle << "\n" << log;
 }
+
+TEST(sessions, memory_stays_bounded_and_the_most_recent_clients_are_remembered) {
+  timeline t;
+  t.sink.set_level(log_level::error);
+  auto client = [&](std::uint32_t i) {
+    t.facts.mac = sdk::mac_address({2, 0, std::uint8_t(i >> 24), std::uint8_t(i >> 16), std::uint8_t(i >> 8),
+                                    std::uint8_t(i)});
+    sdk::dhcp_message req, reply;
+    req.set_type(sdk::dhcp_message_type::discover);
+    reply.set_type(sdk::dhcp_message_type::ack);
+    reply.yiaddr = sdk::ipv4_address(0x0a000000u + i);
+    t.sessions.dhcp_request(req, t.facts);
+    t.sessions.dhcp_reply(req, t.facts, reply, "dhcp");
+  };
+  for (std::uint32_t i = 0; i < 50000; ++i) client(i);
+  EXPECT_FALSE(t.sessions.find(sdk::ipv4_address(0x0a000000u)))  << "the oldest client is forgotten";
+  auto last = t.sessions.find(sdk::ipv4_address(0x0a000000u + 49999));
+  ASSERT_TRUE(last);
+  EXPECT_EQ(last->mac.bytes()[5], std::uint8_t(49999 & 0xff));
+  std::size_t remembered = 0;
+  for (std::uint32_t i = 0; i < 50000; ++i) remembered += t.sessions.find(sdk::ipv4_address(0x0a000000u + i)).has_value();
+  EXPECT_GE(remembered, 4096u);
+  EXPECT_LE(remembered, 8192u);
+}
+
+TEST(sessions, an_address_moving_to_another_client_is_found_under_the_new_one) {
+  timeline t;
+  t.dhcp(sdk::dhcp_message_type::request, sdk::dhcp_message_type::ack);
+  t.facts.mac = *sdk::mac_address::parse("08:00:07:26:c0:a6");
+  t.dhcp(sdk::dhcp_message_type::request, sdk::dhcp_message_type::ack);
+  auto rec = t.sessions.find(t.ip);
+  ASSERT_TRUE(rec);
+  EXPECT_EQ(rec->mac.to_string(), "08:00:07:26:c0:a6");
+}
