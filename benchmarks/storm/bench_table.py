@@ -145,6 +145,11 @@ try:
 except OSError:
     pass
 
+try:
+    tftp_matrix = open(os.path.join(results, "tftp-matrix.txt")).read()
+except OSError:
+    tftp_matrix = ""
+
 
 def cpu_model():
     try:
@@ -193,4 +198,10 @@ DHCP-only runs stop launching new exchanges after {os.environ.get('BENCH_DHCP_LI
 
 ```
 {micro or '(not built)'}```
+
+## TFTP single-file matrix (benchmarks/tftp/compare.sh, 127.0.0.1)
+
+```
+{tftp_matrix or '(not run)'}
+```
 """)
