@@ -45,6 +45,12 @@ for lib in bootfw-isc-dhcp.so bootfw-pxe-policy.so; do
 done
 
 ns_s=dfs-$$ ns_c=dfc-$$ ns_r=dfr-$$
+# A run killed by SIGKILL (a ctest timeout) cannot run its trap: remove namespaces of dead runs.
+for stale in $(ip netns list | awk '{print $1}' | grep -E '^df[scr]-[0-9]+$' || true); do
+  kill -0 "${stale#df?-}" 2>/dev/null && continue
+  for pid in $(ip netns pids "$stale" 2>/dev/null); do kill "$pid" 2>/dev/null || true; done
+  ip netns delete "$stale" 2>/dev/null || true
+done
 server_pid=""
 rm -rf "$work" && mkdir -p "$work/isc" "$work/bootfw" "$work/state"
 
@@ -102,7 +108,11 @@ ip -n "$ns_r" link set dfr0 up
 
 # play NAME: run every scenario against the server now running; replies go to $work/NAME/*.json.
 play() {
-  ip netns exec "$ns_c" python3 "$here/dhcp_client.py" direct dfc0 "$work/$1/direct.json"
+  if ! ip netns exec "$ns_c" python3 "$here/dhcp_client.py" direct dfc0 "$work/$1/direct.json"; then
+    kill -0 "$server_pid" 2>/dev/null || echo "dhcp_vs_isc: $1 exited early (see $work/$1*.log)" >&2
+    echo "dhcp_vs_isc: $1 never answered on br0" >&2
+    exit 1
+  fi
   ip netns exec "$ns_r" python3 "$here/dhcp_client.py" relay dfr0 "$relay_addr" "$server_addr" "$work/$1/relay.json"
 }
 
@@ -113,7 +123,7 @@ sed 's/^hostname rambox01\.home\.dev;$/option host-name "rambox01.home.dev";/' "
   { echo "dhcp_vs_isc: the seed's hostname line was not found exactly once" >&2; exit 1; }
 : >"$work/isc.leases"
 ip netns exec "$ns_s" "$dhcpd" -f -d -4 -cf "$work/isc-dhcpd.conf" -lf "$work/isc.leases" \
-  -pf "$work/isc.pid" br0 >"$work/isc-dhcpd.log" 2>&1 &
+  -pf "$work/isc.pid" br0 >"$work/isc.log" 2>&1 &
 server_pid=$!
 echo "dhcp_vs_isc: ISC dhcpd (pid $server_pid) in $ns_s"
 play isc
