@@ -206,7 +206,9 @@ void tftp_server::start_transfer(request req, const sdk::datagram_info& info, sd
     ev.what = sdk::boot_event::kind::transfer_failed;
     ev.client = from.address;
     ev.file = req.filename;
-    ev.detail = fmt::format("{}{}{}", to_string(err), resolved.message.empty() ? "" : ": ", resolved.message);
+    // The file is named by the event already: "not found" says it all; a refusal keeps who refused and why.
+    ev.detail = err == sdk::open_error::not_found || resolved.message.empty() ? std::string(to_string(err))
+                                                                                : resolved.message;
     host_.record(ev);
     // RFC 1350 §5 error codes.
     switch (err) {
