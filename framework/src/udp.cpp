@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include <array>
+#include <chrono>
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/ip/udp.hpp>
 #include <cstring>
@@ -35,6 +36,28 @@ struct udp_socket_impl::state : std::enable_shared_from_this<udp_socket_impl::st
                         self->drain();
                         self->arm();
                       }));
+  }
+
+  // The receiving interface's name and address, looked up in the server's table at most once a second per
+  // socket (the table itself refreshes once a second): a TFTP transfer gets an ACK per block, and the lookup
+  // takes the table's lock and copies strings.
+  struct interface_cache {
+    std::uint32_t index = 0;
+    char name[IF_NAMESIZE] = {0};
+    sdk::ipv4_address address;
+    std::chrono::steady_clock::time_point at;
+  } iface;
+  const interface_cache& receiving_interface(std::uint32_t index) {
+    auto now = std::chrono::steady_clock::now();
+    if (iface.index == index && now - iface.at < std::chrono::seconds(1)) return iface;
+    iface = interface_cache{};
+    iface.index = index;
+    iface.at = now;
+    if (auto i = exec->context().interfaces.by_index(index)) {
+      std::memcpy(iface.name, i->name.c_str(), std::min(i->name.size(), sizeof(iface.name) - 1));
+      iface.address = i->address;
+    }
+    return iface;
   }
 
   // Reads what is queued, a bounded number per wake-up so one busy socket cannot starve the others.
@@ -67,10 +90,9 @@ struct udp_socket_impl::state : std::enable_shared_from_this<udp_socket_impl::st
         }
       }
       if (info.interface_index) {
-        if (auto i = exec->context().interfaces.by_index(info.interface_index)) {
-          std::memcpy(ifname, i->name.c_str(), std::min(i->name.size(), sizeof(ifname) - 1));
-          if (i->address.to_uint()) info.interface_address = i->address;
-        }
+        const auto& i = receiving_interface(info.interface_index);
+        std::memcpy(ifname, i.name, sizeof(ifname));
+        if (i.address.to_uint()) info.interface_address = i.address;
       }
       info.interface_name = ifname;
       if (!handler) return;
