@@ -8,6 +8,8 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <array>
+#include <chrono>
 #include <vector>
 
 #include "interfaces.hpp"
@@ -109,6 +111,32 @@ TEST_F(udp_batch, uneven_sizes_and_zero_length_datagrams) {
 TEST_F(udp_batch, large_blocks_and_a_single_datagram) {
   round_trip(std::vector<std::size_t>(3, 9000));
   round_trip({1200});
+}
+
+TEST_F(udp_batch, a_burst_larger_than_one_wake_up_is_read_without_more_traffic) {
+  // The receive loop reads a bounded number of datagrams per wake-up (udp.cpp); what is left queued must
+  // still be delivered when no further datagram arrives to wake the socket (a burst of RRQs, then silence).
+  // Asio's wait re-registers the socket (EPOLL_CTL_MOD), which re-reports a socket that is still readable.
+  sdk::udp_options o;
+  o.bind = {sdk::ipv4_address(0x7f000001), 0};
+  o.receive_buffer = 1 << 20;
+  std::error_code ec;
+  auto listener = udp_socket_impl::open(exec_, o, ec);
+  ASSERT_TRUE(listener) << ec.message();
+  int received = 0;
+  listener->start_receive([&](std::span<const std::byte>, const sdk::datagram_info&) { ++received; });
+  io_.run_for(std::chrono::milliseconds(50));  // the first wait is armed before the burst
+  constexpr int burst = 300;
+  std::array<std::byte, 32> payload{};
+  for (int i = 0; i < burst; ++i) ASSERT_TRUE(socket_->send_to(payload, listener->local_endpoint(), ec)) << i;
+  for (int i = 0; i < 100 && received < burst; ++i) {
+    io_.restart();
+    io_.run_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(received, burst);
+  listener->close();
+  io_.restart();
+  io_.run_for(std::chrono::milliseconds(10));
 }
 
 }  // namespace
