@@ -42,10 +42,18 @@ std::size_t file_artifact::read(std::uint64_t offset, std::span<std::byte> out, 
   }
   // A file rewritten in place (cp over it, an editor saving) changes mtime/ctime: the bytes just read may
   // mix two versions, so none of them is handed out. Replacing by rename keeps the old inode: unaffected.
-  struct ::stat now {};
-  if (!ec && (::fstat(fd_.get(), &now) != 0 || !(file_identity::of(now) == identity_))) {
-    ec = std::make_error_code(std::errc::io_error);
-    got = 0;
+  // The check (an fstat) runs on every read that returns the file's last byte — so a transfer of a file
+  // that changed can never complete — and otherwise once per check_interval bytes, so it fails early
+  // without an fstat for every 512-byte TFTP block.
+  const bool last = offset + got >= size();
+  const bool due = unchecked_.fetch_add(got, std::memory_order_relaxed) + got >= check_interval;
+  if (!ec && (last || due)) {
+    unchecked_.store(0, std::memory_order_relaxed);
+    struct ::stat now {};
+    if (::fstat(fd_.get(), &now) != 0 || !(file_identity::of(now) == identity_)) {
+      ec = std::make_error_code(std::errc::io_error);
+      got = 0;
+    }
   }
   bytes_read_.add(got);
   return got;

@@ -3,6 +3,7 @@
 
 #include <sys/stat.h>
 
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -26,7 +27,8 @@ struct file_identity {
 /// A regular file read with pread. Ownership: owns the descriptor. Thread-safety: read() is thread-safe
 /// (pread has no shared offset). Lifetime: the shared_ptr's; the file may be renamed or unlinked meanwhile.
 /// If the file shrinks or is modified in place after open, read() returns fewer bytes with ec set
-/// (std::errc::io_error) instead of bytes from another version of the file.
+/// (std::errc::io_error): always on the read that reaches the end of the file, and at the latest
+/// check_interval bytes after the change — a transfer never completes with bytes of two versions.
 class file_artifact final : public sdk::artifact {
  public:
   file_artifact(confined_root::opened_file file, std::string name, sdk::counter& bytes_read);
@@ -34,8 +36,11 @@ class file_artifact final : public sdk::artifact {
   std::size_t read(std::uint64_t offset, std::span<std::byte> out, std::error_code& ec) noexcept override;
   std::string name() const override { return name_; }
 
+  static constexpr std::uint64_t check_interval = 256 * 1024;
+
  private:
   confined_root::unique_fd fd_;
+  std::atomic<std::uint64_t> unchecked_{0};  // bytes read since the last identity check
   file_identity identity_;
   std::string name_;
   sdk::counter& bytes_read_;

@@ -257,4 +257,46 @@ TEST_F(file_provider, a_file_rewritten_in_place_mid_transfer_is_an_error_not_mix
   EXPECT_EQ(n, 0u);
 }
 
+TEST_F(file_provider, a_change_is_seen_within_the_check_interval_and_always_at_the_end) {
+  const std::size_t size = 3 * 256 * 1024 + 100;
+  d.write("a/kernel", std::string(size, 'A'));
+  d.set_mtime("a/kernel", 1000000);
+  configure_one_root(/*max_file=*/0);
+  open_error e;
+  auto a = p.open("kernel", e);
+  ASSERT_TRUE(a);
+  std::string block(1468, '\0');
+  std::error_code ec;
+  // Unchanged: every block reads fine, the last one included.
+  std::uint64_t off = 0;
+  while (off < size) {
+    auto n = a->read(off, std::as_writable_bytes(std::span(block)), ec);
+    ASSERT_FALSE(ec) << off;
+    ASSERT_GT(n, 0u);
+    off += n;
+  }
+  // Rewritten in place after the first block: an error comes at the latest one check interval later.
+  auto b = p.open("kernel", e);
+  ASSERT_TRUE(b);
+  ASSERT_EQ(b->read(0, std::as_writable_bytes(std::span(block)), ec), block.size());
+  d.write("a/kernel", std::string(size, 'B'));
+  d.set_mtime("a/kernel", 2000000);
+  off = block.size();
+  bool failed = false;
+  while (off < size && !failed) {
+    auto n = b->read(off, std::as_writable_bytes(std::span(block)), ec);
+    failed = bool(ec);
+    off += n;
+  }
+  EXPECT_TRUE(failed);
+  EXPECT_LE(off, 256u * 1024 + 2 * block.size());
+  // The read of the last byte is always checked, whatever was read before.
+  auto c = p.open("kernel", e);
+  ASSERT_TRUE(c);
+  d.write("a/kernel", std::string(size, 'C'));
+  d.set_mtime("a/kernel", 3000000);
+  EXPECT_EQ(c->read(size - 10, std::as_writable_bytes(std::span(block)), ec), 0u);
+  EXPECT_TRUE(ec);
+}
+
 }  // namespace
