@@ -6,7 +6,8 @@
 #
 # Every server is measured with the same client, tftp_bench_client:
 # one 64 MB file at blksize 512 and 1468 lockstep; blksize 1468 with windowsize 8/16/64 (servers without
-# RFC 7440 answer lockstep); 50 and 500 concurrent clients fetching an 8 MB file (blksize 1468, lockstep).
+# RFC 7440 answer lockstep); 50 and 500 concurrent clients fetching an 8 MB file (blksize 1468, lockstep),
+# and 50 clients again with windowsize 4 and 16.
 # Prints seconds per scenario, bootfw's ratio to the best peer, and each server's peak RSS (VmHWM of its
 # main process after the 50- and the 500-client storms). Numbers are for reports, never for tests.
 # Environment: ATFTPD=path (else `atftpd` in PATH, else extracted with apt-get download into the work dir),
@@ -125,6 +126,9 @@ measure 64MB_blksize512 --file f64 --blksize 512
 measure 64MB_blksize1468 --file f64 --blksize 1468
 for w in 8 16 64; do measure "64MB_1468_window$w" --file f64 --blksize 1468 --windowsize "$w"; done
 measure 50x8MB_1468 --file k8 --blksize 1468 --clients 50
+# The same storm from clients that ask for a window: 4 is UEFI's (EDK2 PcdPxeTftpWindowSize), 16 what an
+# operator may configure on U-Boot (CONFIG_TFTP_WINDOWSIZE). Servers without RFC 7440 answer lockstep.
+for w in 4 16; do measure "50x8MB_1468_window$w" --file k8 --blksize 1468 --clients 50 --windowsize "$w"; done
 rss RSS_MB_after_50
 REPEAT=1 measure 500x8MB_1468 --file k8 --blksize 1468 --clients 500
 rss RSS_MB_after_500
