@@ -16,6 +16,13 @@ void isc_dhcp_plugin::start() {
   if (!host_) throw std::logic_error("isc-dhcp: start() before configure()");
   leases::store_options options;
   options.ops = file_ops_;
+  // Pool addresses are kept by pool offset: no address index for the bulk of the leases.
+  auto add = [&](const std::vector<isc_conf::pool_decl>& pools) {
+    for (const auto& p : pools)
+      for (const auto& r : p.ranges) options.dense_ranges.emplace_back(r.first, r.last);
+  };
+  for (const auto& s : settings_.model->subnets) add(s.pools);
+  for (const auto& n : settings_.model->shared_networks) add(n.pools);
   store_ = std::make_unique<leases::lease_store>(*host_, std::move(options));
   responder_ = std::make_unique<isc_responder>(*host_, settings_, store_.get());
   host_->log().info("serving " + std::to_string(settings_.model->subnets.size()) + " subnet(s) from " +

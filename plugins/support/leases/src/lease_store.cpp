@@ -36,6 +36,7 @@ struct lease_store::impl : std::enable_shared_from_this<impl> {
   impl(sdk::host& h, store_options o)
       : host(h),
         options(std::move(o)),
+        index(options.dense_ranges),
         flush_counter(h.metrics().make_counter("lease_journal_flushes_total", "journal write+fdatasync rounds")),
         error_counter(h.metrics().make_counter("lease_journal_errors_total", "journal writes that failed")) {}
 

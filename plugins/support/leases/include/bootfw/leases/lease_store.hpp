@@ -1,6 +1,7 @@
 // bootfw leases — a durable lease store owned by one plugin instance.
 //
-// Memory: leases live in one dense vector (32 bytes each) indexed by address, MAC and client id through
+// Memory: a lease is a 16-byte record; leases in the owner's dynamic ranges (store_options::dense_ranges)
+// are found by pool offset, others through an address index. MAC and client id are indexed by
 // open-addressing tables of 4-byte slots; client ids share one byte arena. Addresses nobody leased cost
 // nothing here (pools keep a bitmap, see address_pool.hpp).
 // Durability: every change is one record (length, CRC32C, payload) appended to `leases.journal` in the
@@ -24,6 +25,8 @@
 #include <span>
 #include <string>
 #include <system_error>
+#include <utility>
+#include <vector>
 
 #include <sys/types.h>
 
@@ -45,6 +48,10 @@ struct store_options {
   /// Compact when the journal exceeds max(compact_min_bytes, compact_ratio × live size).
   std::uint64_t compact_min_bytes = 4u << 20;
   std::uint32_t compact_ratio = 4;
+  /// The owner's dynamic ranges (first, last inclusive). A lease in one is kept by pool offset: 16 bytes,
+  /// no address index, in blocks of 1024 addresses allocated when their first lease arrives. Any other
+  /// address also works and costs about 30 bytes. Only memory depends on this, never behaviour.
+  std::vector<std::pair<sdk::ipv4_address, sdk::ipv4_address>> dense_ranges;
 };
 
 /// Completion of commit(): ec is empty when the record is durable.
