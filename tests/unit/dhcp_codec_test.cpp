@@ -250,3 +250,16 @@ TEST(dhcp_delivery, follows_rfc2131_section_4_1) {
   EXPECT_EQ(plan_delivery(req, reply).kind, delivery_kind::broadcast);
   EXPECT_TRUE(plan_delivery(req, reply).to.address.is_broadcast());
 }
+
+// RFC 2131 §4.3.2: a REBINDING client broadcasts, a RENEWING one unicasts to its server; responders learn
+// which from client_facts::broadcast.
+TEST(dhcp_facts, tells_a_broadcast_destination_from_a_unicast_one) {
+  const sdk::ipv4_address iface(192, 168, 24, 202), mask(255, 255, 255, 0);
+  EXPECT_TRUE(is_broadcast_destination(sdk::ipv4_address(0xffffffffu), iface, mask));
+  EXPECT_TRUE(is_broadcast_destination(sdk::ipv4_address(192, 168, 24, 255), iface, mask));  // directed
+  EXPECT_FALSE(is_broadcast_destination(iface, iface, mask));                                 // RENEWING
+  EXPECT_FALSE(is_broadcast_destination(sdk::ipv4_address(192, 168, 25, 255), iface, mask));  // another net
+  EXPECT_FALSE(is_broadcast_destination(sdk::ipv4_address(192, 168, 24, 255), iface, {}));    // mask unknown
+  EXPECT_FALSE(is_broadcast_destination(iface, iface, sdk::ipv4_address(0xffffffffu)));       // a /32
+  EXPECT_TRUE(is_broadcast_destination(sdk::ipv4_address(0xffffffffu), {}, {}));
+}

@@ -28,4 +28,12 @@ sdk::client_facts extract_facts(const sdk::dhcp_message& m) {
   return f;
 }
 
+bool is_broadcast_destination(sdk::ipv4_address destination, sdk::ipv4_address interface_address,
+                              sdk::ipv4_address interface_netmask) noexcept {
+  if (destination.is_broadcast()) return true;
+  // A /32 (or /31) has no directed broadcast; 0.0.0.0 means "not known".
+  if (interface_address.is_unspecified() || interface_netmask.to_uint() >= 0xfffffffeu) return false;
+  return destination.to_uint() == (interface_address.to_uint() | ~interface_netmask.to_uint());
+}
+
 }  // namespace bootfw::dhcp

@@ -9,4 +9,9 @@ namespace bootfw::dhcp {
 /// Never throws on malformed option values: a value of the wrong length is left out of the facts.
 sdk::client_facts extract_facts(const sdk::dhcp_message& request);
 
+/// Whether a datagram sent to `destination` was a broadcast on an interface with this address and mask:
+/// 255.255.255.255, or the interface's directed broadcast (RFC 919/922). Unknown mask: only the former.
+bool is_broadcast_destination(sdk::ipv4_address destination, sdk::ipv4_address interface_address,
+                              sdk::ipv4_address interface_netmask) noexcept;
+
 }  // namespace bootfw::dhcp

@@ -179,6 +179,9 @@ void service::on_datagram(std::span<const std::byte> data, const sdk::datagram_i
   ex->facts.interface = ifname;
   ex->facts.interface_address = info.interface_address;
   if (auto i = ctx_.interfaces.by_index(info.interface_index)) ex->facts.interface_netmask = i->netmask;
+  // RFC 2131 §4.3.2: only the destination tells a REBINDING client (broadcast) from a RENEWING one.
+  ex->facts.broadcast =
+      is_broadcast_destination(info.local_address, info.interface_address, ex->facts.interface_netmask);
   ex->interface_index = info.interface_index;
   // The server identifier is the address the client reached us on: the interface's own address for
   // broadcasts, the unicast destination otherwise (RFC 2131 §4.1, option 54).

@@ -41,6 +41,19 @@ void isc_responder::mark_busy(sdk::ipv4_address a, bool busy) {
       if (r.contains(a)) busy ? r.mark_busy(a) : r.mark_free(a);
 }
 
+bool isc_responder::renewing(const sdk::dhcp_message& m, const sdk::client_facts& f) noexcept {
+  return !m.ciaddr.is_unspecified() && m.giaddr.is_unspecified() && !f.broadcast &&
+         !m.options.contains(opt::server_identifier) && !m.options.contains(opt::requested_address);
+}
+
+bool isc_responder::on_link_network(const isc_conf::client_match& m, sdk::ipv4_address a) const noexcept {
+  if (m.subnet->contains(a)) return true;
+  if (!m.shared_network) return false;
+  const auto& subnets = settings_.model->subnets;
+  return std::any_of(m.shared_network->subnets.begin(), m.shared_network->subnets.end(),
+                     [&](int i) { return subnets[std::size_t(i)].contains(a); });
+}
+
 std::optional<leases::lease> isc_responder::lease_of(const client_context& c) const {
   if (!store_) return std::nullopt;
   return store_->find_client(c.mac, c.client_id);

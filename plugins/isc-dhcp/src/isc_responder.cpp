@@ -33,7 +33,11 @@ sdk::verdict isc_responder::handle(sdk::dhcp_request& request, sdk::dhcp_message
   }
   c.client_id = facts.client_id;
   const auto link = facts.relay.is_unspecified() ? facts.interface_address : facts.relay;
-  if (link.is_unspecified() && request.dry_run() && settings_.model->subnets.size() == 1) {
+  if (type == sdk::dhcp_message_type::request && renewing(msg, facts)) {
+    // RFC 2131 §4.3.2 RENEWING: unicast straight from the client (no relay), "the DHCP server will trust
+    // the value in 'ciaddr'": the client's network is the one ciaddr is on, wherever the request came in.
+    c.match = isc_conf::match_client(*settings_.model, facts, msg.options, msg.ciaddr);
+  } else if (link.is_unspecified() && request.dry_run() && settings_.model->subnets.size() == 1) {
     // `bootfw explain` without --relay knows no interface: the only subnet is the one it means.
     c.note("no link address given: using the only subnet");
     c.match = isc_conf::match_client(*settings_.model, facts, msg.options, settings_.model->subnets[0].network);
@@ -116,13 +120,53 @@ sdk::verdict isc_responder::on_request(client_context& c, sdk::dhcp_message& rep
     return nak(c, reply, why);
   }
 
-  const bool init_reboot = ciaddr.is_unspecified();
-  const auto a = init_reboot ? requested.value_or(sdk::ipv4_address()) : ciaddr;
+  if (ciaddr.is_unspecified()) return on_init_reboot(c, reply, requested.value_or(sdk::ipv4_address()), auth);
+  if (renewing(*c.message, *c.facts)) return on_renewing(c, reply, auth);
+  return on_rebinding(c, reply, auth);
+}
+
+// RFC 2131 §4.3.2 INIT-REBOOT: "If the DHCP server has no record of this client, then it MUST remain silent";
+// a wrong address on a network the server knows is NAKed.
+sdk::verdict isc_responder::on_init_reboot(client_context& c, sdk::dhcp_message& reply, sdk::ipv4_address a,
+                                           bool auth) {
   if (a.is_unspecified()) {
     c.note("REQUEST with neither ciaddr nor a requested address: ignored");
     return verdict::drop;
   }
-  c.note(std::string(init_reboot ? "INIT-REBOOT " : "RENEWING/REBINDING ") + a.to_string());
+  c.note("INIT-REBOOT " + a.to_string());
+  return grant_or_refuse(c, reply, a, auth);
+}
+
+// RFC 2131 §4.3.2 RENEWING: ciaddr set, no 50/54, unicast to this server. The client believes this server
+// granted its lease; the subnet was chosen by ciaddr (handle()), so there is no "wrong network" here —
+// ISC dhcpd cannot tell this case from a local REBINDING one and never NAKs it for its network either.
+sdk::verdict isc_responder::on_renewing(client_context& c, sdk::dhcp_message& reply, bool auth) {
+  c.note("RENEWING " + c.message->ciaddr.to_string() + " (unicast to this server)");
+  return grant_or_refuse(c, reply, c.message->ciaddr, auth);
+}
+
+// RFC 2131 §4.3.2 REBINDING: ciaddr set, no 50/54, broadcast (or relayed: RENEWING is never relayed). "The
+// DHCP server SHOULD check 'ciaddr' for correctness before replying": like ISC dhcpd (dhcprequest(), the
+// ciaddr && giaddr case), an address off the network the request came from is NAKed only when
+// authoritative — another server may well own that network.
+sdk::verdict isc_responder::on_rebinding(client_context& c, sdk::dhcp_message& reply, bool auth) {
+  const auto a = c.message->ciaddr;
+  c.note("REBINDING " + a.to_string() + (c.facts->relay.is_unspecified() ? " (broadcast)" : " (relayed)"));
+  if (!on_link_network(c.match, a)) {
+    const std::string why = a.to_string() + " is not on the client's network (" +
+                            c.match.subnet->network.to_string() + ")";
+    if (auth) return nak(c, reply, why);
+    c.note("would NAK (" + why + ") but not authoritative: silent");
+    refused_.add();
+    return verdict::drop;
+  }
+  return grant_or_refuse(c, reply, a, auth);
+}
+
+// The ACK / NAK / silence decision shared by INIT-REBOOT, RENEWING and REBINDING once the network is right.
+sdk::verdict isc_responder::grant_or_refuse(client_context& c, sdk::dhcp_message& reply, sdk::ipv4_address a,
+                                            bool auth) {
+  std::string why;
   auto choice = validate_for_client(c, a, why);
   const auto record = lease_of(c);
   if (!choice) {

@@ -52,11 +52,20 @@ class isc_responder {
  private:
   sdk::verdict on_discover(client_context& c, sdk::dhcp_message& reply);
   sdk::verdict on_request(client_context& c, sdk::dhcp_message& reply);
+  sdk::verdict on_init_reboot(client_context& c, sdk::dhcp_message& reply, sdk::ipv4_address a, bool auth);
+  sdk::verdict on_renewing(client_context& c, sdk::dhcp_message& reply, bool auth);
+  sdk::verdict on_rebinding(client_context& c, sdk::dhcp_message& reply, bool auth);
+  sdk::verdict grant_or_refuse(client_context& c, sdk::dhcp_message& reply, sdk::ipv4_address a, bool auth);
   sdk::verdict on_decline(client_context& c);
   sdk::verdict on_release(client_context& c);
   sdk::verdict on_inform(client_context& c, sdk::dhcp_message& reply);
 
   // isc_allocation.cpp
+  /// RFC 2131 §4.3.2: a REQUEST with ciaddr, without 50 and 54, unicast and not relayed (RENEWING); the
+  /// same broadcast or relayed is REBINDING.
+  static bool renewing(const sdk::dhcp_message& m, const sdk::client_facts& f) noexcept;
+  /// Whether `a` is on the matched subnet or on another subnet of its shared network.
+  bool on_link_network(const isc_conf::client_match& m, sdk::ipv4_address a) const noexcept;
   std::optional<address_choice> choose_for_discover(const client_context& c);
   /// Whether `a` may be bound to this client (fixed address, or free/its own in a permitted pool).
   std::optional<address_choice> validate_for_client(const client_context& c, sdk::ipv4_address a, std::string& why);

@@ -229,6 +229,98 @@ TEST_F(responder_fixture, init_reboot_when_not_authoritative_naks_only_what_it_k
   EXPECT_EQ(run(std::move(stranger)).v, verdict::drop);
 }
 
+// A local network and a routed one behind relay 10.1.0.1, both with dynamic pools.
+const std::string routed_conf = R"(
+default-lease-time 1000;
+subnet 192.168.24.0 netmask 255.255.255.0 {
+  pool { range 192.168.24.10 192.168.24.11; allow unknown clients; }
+}
+subnet 10.1.0.0 netmask 255.255.255.0 {
+  pool { range 10.1.0.10 10.1.0.20; allow unknown clients; }
+}
+)";
+
+// RFC 2131 §4.3.2: ciaddr set, no 50 and 54; unicast to this server (RENEWING) or broadcast (REBINDING).
+test::fake_request extending(std::string_view mac, ipv4_address ciaddr, bool broadcast) {
+  auto r = make_request(dhcp_message_type::request, mac, false);
+  r.msg.ciaddr = ciaddr;
+  r.client.broadcast = broadcast;
+  return r;
+}
+
+TEST_F(responder_fixture, renewing_trusts_ciaddr_but_rebinding_off_its_network_is_naked_only_when_authoritative) {
+  for (bool auth : {false, true}) {
+    start({{"authoritative", auth}}, routed_conf);
+    auto sel = selecting("52:54:00:00:00:01", ipv4_address(10, 1, 0, 10), false);
+    sel.client.relay = sel.msg.giaddr = ipv4_address(10, 1, 0, 1);
+    auto first = run(std::move(sel));
+    ASSERT_TRUE(finish(first)) << "auth=" << auth;
+    const auto granted = plugin->store()->find(ipv4_address(10, 1, 0, 10))->ends;
+
+    // RENEWING straight from the routed network: received on 192.168.24.202, but ciaddr says where it is.
+    host.advance(std::chrono::seconds(100));
+    auto renew = run(extending("52:54:00:00:00:01", ipv4_address(10, 1, 0, 10), false));
+    auto ack = finish(renew);
+    ASSERT_TRUE(ack) << "auth=" << auth;
+    EXPECT_EQ(ack->type(), dhcp_message_type::ack);
+    EXPECT_EQ(ack->yiaddr, ipv4_address(10, 1, 0, 10));
+    EXPECT_TRUE(renew.req.noted("RENEWING"));
+    EXPECT_EQ(plugin->store()->find(ipv4_address(10, 1, 0, 10))->ends, granted + 100) << "lease not extended";
+
+    // The same request broadcast on 192.168.24.0/24 is REBINDING from the wrong wire.
+    auto rebind = run(extending("52:54:00:00:00:01", ipv4_address(10, 1, 0, 10), true));
+    EXPECT_TRUE(rebind.req.noted("REBINDING"));
+    EXPECT_FALSE(rebind.req.deferred) << "auth=" << auth;
+    if (auth) {
+      ASSERT_EQ(rebind.v, verdict::answer);
+      EXPECT_EQ(rebind.reply.type(), dhcp_message_type::nak);
+    } else {
+      EXPECT_EQ(rebind.v, verdict::drop);
+    }
+    EXPECT_EQ(plugin->store()->find(ipv4_address(10, 1, 0, 10))->state, leases::lease_state::active);
+  }
+}
+
+TEST_F(responder_fixture, rebinding_with_a_lease_this_server_does_not_know_gets_no_nak_unless_authoritative) {
+  for (bool auth : {false, true}) {
+    start({{"authoritative", auth}}, routed_conf);
+    // 192.168.24.99 is on the network but in no pool: another server's lease, as far as this one knows.
+    auto o = run(extending("52:54:00:00:00:07", ipv4_address(192, 168, 24, 99), true));
+    EXPECT_TRUE(o.req.noted("REBINDING"));
+    EXPECT_FALSE(o.req.deferred);
+    if (auth) {
+      ASSERT_EQ(o.v, verdict::answer);
+      EXPECT_EQ(o.reply.type(), dhcp_message_type::nak);
+    } else {
+      EXPECT_EQ(o.v, verdict::drop) << "a server that is not authoritative must stay silent";
+    }
+    // A free pool address it never gave out: extended only by an authoritative server (RFC 2131 §4.3.2
+    // "MAY extend a client's lease only if it has local administrative authority to do so").
+    auto free = run(extending("52:54:00:00:00:08", ipv4_address(192, 168, 24, 11), true));
+    EXPECT_EQ(free.v, auth ? verdict::defer : verdict::drop) << "auth=" << auth;
+  }
+}
+
+TEST_F(responder_fixture, rebinding_a_known_lease_extends_it_and_renewing_someone_elses_address_is_naked) {
+  start({}, routed_conf);
+  acked("52:54:00:00:00:01", ipv4_address(192, 168, 24, 10), false);
+  host.advance(std::chrono::seconds(50));
+  auto relayed = extending("52:54:00:00:00:01", ipv4_address(192, 168, 24, 10), false);
+  relayed.client.relay = relayed.msg.giaddr = ipv4_address(192, 168, 24, 1);  // RENEWING is never relayed
+  auto rebind = run(std::move(relayed));
+  EXPECT_TRUE(rebind.req.noted("REBINDING"));
+  auto ack = finish(rebind);
+  ASSERT_TRUE(ack);
+  EXPECT_EQ(ack->yiaddr, ipv4_address(192, 168, 24, 10));
+
+  // Not authoritative, yet the address is this server's and someone else's: NAK (ISC's "ours").
+  auto thief = run(extending("52:54:00:00:00:02", ipv4_address(192, 168, 24, 10), false));
+  EXPECT_TRUE(thief.req.noted("RENEWING"));
+  ASSERT_EQ(thief.v, verdict::answer);
+  EXPECT_EQ(thief.reply.type(), dhcp_message_type::nak);
+  EXPECT_EQ(plugin->store()->find(ipv4_address(192, 168, 24, 10))->mac.to_string(), "52:54:00:00:00:01");
+}
+
 TEST_F(responder_fixture, spoofed_release_is_ignored_and_the_owners_release_frees_the_lease) {
   start({}, dynamic_conf);
   acked("52:54:00:00:00:01", ipv4_address(192, 168, 24, 10), false);

@@ -172,6 +172,10 @@ struct client_facts {
   std::string interface;                    ///< receiving interface name ("" in explain mode)
   ipv4_address interface_address;           ///< address of the receiving interface (server identifier)
   ipv4_address interface_netmask;
+  /// The request reached bootfw at a broadcast address (255.255.255.255 or the interface's directed
+  /// broadcast), not at one of its own: RFC 2131 §4.3.2 tells a REBINDING client (broadcast) from a
+  /// RENEWING one (unicast to its server) by this alone. False when relayed or unknown (`bootfw explain`).
+  bool broadcast = false;
 
   /// user class as text ("iPXE"); RFC 3004 length-prefixed forms are unwrapped.
   std::string user_class_text() const {

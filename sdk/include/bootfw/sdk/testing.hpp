@@ -134,7 +134,8 @@ class config_node final : public config_view {
 inline const config_node config_node::missing_{};
 
 /// A host for unit tests: captures log lines, counts metrics, runs posted work and timers on demand
-/// (fake clock advanced with advance()), and lets the test script the pipeline with std::function hooks.
+/// (fake steady and wall clocks, both moved by advance()), and lets the test script the pipeline with
+/// std::function hooks.
 class fake_host final : public host {
  public:
   struct log_line {
@@ -156,7 +157,10 @@ class fake_host final : public host {
   metrics_registry& metrics() noexcept override { return metrics_; }
   executor& exec() noexcept override { return exec_; }
   std::chrono::steady_clock::time_point now() const noexcept override { return exec_.now_; }
-  std::chrono::system_clock::time_point wall_now() const noexcept override { return std::chrono::system_clock::now(); }
+  /// Starts at the real time of construction and moves only with advance(), like now().
+  std::chrono::system_clock::time_point wall_now() const noexcept override {
+    return wall_start_ + std::chrono::duration_cast<std::chrono::system_clock::duration>(exec_.now_ - steady_start_);
+  }
   std::string state_directory() const override { return state_dir; }
   std::uint32_t interface_mtu(std::uint32_t) const noexcept override { return mtu; }
   boot_decision decide_boot(const client_facts& f) override {
@@ -291,6 +295,8 @@ class fake_host final : public host {
   capture_logger log_;
   simple_metrics metrics_;
   manual_executor exec_;
+  std::chrono::steady_clock::time_point steady_start_ = exec_.now_;
+  std::chrono::system_clock::time_point wall_start_ = std::chrono::system_clock::now();
 };
 
 }  // namespace testing
