@@ -105,6 +105,10 @@ add("DHCP DORA latency p50, ms", "low", lambda c: field(dhcp(c), "p50_ms"))
 add("DHCP DORA latency p99, ms", "low", lambda c: field(dhcp(c), "p99_ms"))
 add("DHCP server idle RSS, MB", "low", lambda c: field(dhcp(c), "server_idle_rss_kb", 1 / 1024))
 add("DHCP server RSS after the run, MB", "low", lambda c: field(dhcp(c), "server_end_rss_kb", 1 / 1024))
+# RSS counts the pages of shared libraries the process touched (libstdc++, libc …); RssAnon is its own memory.
+add("DHCP server idle private memory (RssAnon), MB", "low", lambda c: field(dhcp(c), "server_idle_anon_kb", 1 / 1024))
+add("DHCP server private memory after the run (RssAnon), MB", "low",
+    lambda c: field(dhcp(c), "server_end_anon_kb", 1 / 1024))
 
 
 def per_lease(c):

@@ -263,12 +263,14 @@ class storm_run {
     peak_rss_ = std::max({peak_rss_, final_.hwm_kb, final_.rss_kb});
     std::printf("mode=%s nodes=%u started=%u booted=%zu failed=%u p50_ms=%.1f p99_ms=%.1f max_ms=%.1f wall_s=%.3f rate_per_s=%.1f "
                 "dhcp_retransmits=%u naks=%u tftp_retransmits=%u config_requests=%u bytes=%llu server_cpu_s=%.2f "
-                "server_idle_rss_kb=%llu server_peak_rss_kb=%llu server_end_rss_kb=%llu\n",
+                "server_idle_rss_kb=%llu server_peak_rss_kb=%llu server_end_rss_kb=%llu server_idle_anon_kb=%llu "
+                "server_end_anon_kb=%llu\n",
                 s_.dhcp_only ? "dhcp" : "storm", s_.nodes, next_, times_ms_.size(), failed_, pct(0.5), pct(0.99),
                 times_ms_.empty() ? 0.0 : times_ms_.back(), wall, wall > 0 ? double(times_ms_.size()) / wall : 0.0,
                 dhcp_retransmits_, naks_, tftp_retransmits_, config_requests_, (unsigned long long)bytes_,
                 cpu_.seconds(), (unsigned long long)idle_.rss_kb,
-                (unsigned long long)peak_rss_, (unsigned long long)final_.rss_kb);
+                (unsigned long long)peak_rss_, (unsigned long long)final_.rss_kb, (unsigned long long)idle_.anon_kb,
+                (unsigned long long)final_.anon_kb);
     return failed_ == 0 && times_ms_.size() == next_ ? 0 : 1;
   }
 

@@ -66,6 +66,7 @@ process_usage read_usage(const std::vector<pid_t>& pids) {
       for (pid_t w : pids) watched |= (w == p);
       if (watched) {
         u.rss_kb += status_kb(pid, "VmRSS");
+        u.anon_kb += status_kb(pid, "RssAnon");
         u.tree_cpu[pid] = own_cpu[pid];
         break;
       }

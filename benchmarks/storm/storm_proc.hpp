@@ -15,6 +15,7 @@ struct process_usage {
   double cpu_seconds = 0;        ///< utime+stime+cutime+cstime summed over the watched processes
   std::uint64_t hwm_kb = 0;      ///< VmHWM summed over the watched processes
   std::uint64_t rss_kb = 0;      ///< VmRSS of the watched processes and all their descendants, now
+  std::uint64_t anon_kb = 0;     ///< RssAnon of the same tree: private memory, without shared libraries' pages
   std::map<pid_t, double> tree_cpu;  ///< utime+stime of each process in the tree, now (seconds)
 };
 
