@@ -6,27 +6,19 @@
 #include <bootfw/sdk/host.hpp>
 
 #include <chrono>
-#include <deque>
 #include <mutex>
 #include <optional>
 #include <string>
-#include <unordered_map>
 
+#include "client_table.hpp"
 #include "log.hpp"
 #include "metrics.hpp"
 
 namespace bootfw {
 
-struct mac_hash {
-  std::size_t operator()(const sdk::mac_address& m) const noexcept {
-    std::uint64_t v = 0;
-    for (auto b : m.bytes()) v = v << 8 | b;
-    return std::hash<std::uint64_t>{}(v);
-  }
-};
-
 /// Thread-safe; one per server, kept across reloads. Remembers the most recent `capacity` clients.
-/// Sized so that a storm of that many simultaneous boots is followed, and no more: about 300 bytes each.
+/// Sized so that a storm of that many simultaneous boots is followed, and no more: about 90 bytes each
+/// (client_table.hpp).
 class client_sessions {
  public:
   client_sessions(log_sink& sink, metrics_store& metrics);
@@ -44,18 +36,7 @@ class client_sessions {
   std::size_t transfer_requests(sdk::ipv4_address address) const;
 
  private:
-  // One client's boot session, keyed by MAC: when it started, how many transfers it asked for, and the
-  // address its last ACK gave it (0 before that).
-  struct session {
-    std::chrono::steady_clock::time_point started;
-    std::size_t rrqs = 0;
-    std::uint32_t address = 0;
-    std::uint64_t sequence = 0;  // matches its entry in order_ while this is the session's latest start
-  };
   std::string elapsed(const sdk::mac_address& mac, bool restart);
-  /// Forgets the oldest sessions (and their client records) beyond capacity: memory stays bounded whatever
-  /// the number of MACs, and the clients that are booting now are the ones remembered.
-  void evict_oldest();
   named_logger log_;
   metrics_store& metrics_;
   // The boot timeline in numbers (Prometheus counters, instance "session"); sums divide by their counts.
@@ -67,10 +48,7 @@ class client_sessions {
   sdk::counter& transfer_ms_;
   sdk::counter& failures_;
   mutable std::mutex mutex_;
-  std::unordered_map<sdk::mac_address, session, mac_hash> sessions_;
-  std::unordered_map<std::uint32_t, sdk::client_record> by_address_;
-  std::deque<std::pair<sdk::mac_address, std::uint64_t>> order_;  // session starts, oldest first
-  std::uint64_t next_sequence_ = 0;
+  client_table table_;  // one boot session per MAC, with the record of its last ACK
 };
 
 }  // namespace bootfw
