@@ -1,6 +1,7 @@
 #include "journal_file.hpp"
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 
@@ -59,23 +60,53 @@ void journal_file::close() noexcept {
   journal_fd_ = lock_fd_ = -1;
 }
 
-journal_scan journal_file::recover() {
-  std::vector<std::uint8_t> image;
+journal_scan journal_file::recover(const std::function<void(lease&&)>& on_record) {
   struct stat st {};
   if (::fstat(journal_fd_, &st) != 0) throw std::runtime_error("lease store " + directory_ + ": fstat failed");
-  image.resize(std::size_t(st.st_size));
-  std::size_t got = 0;
-  while (got < image.size()) {
-    ssize_t n = ::pread(journal_fd_, image.data() + got, image.size() - got, off_t(got));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) throw std::runtime_error("lease store " + directory_ + ": cannot read " + journal_path());
-    got += std::size_t(n);
+  const auto size = std::size_t(st.st_size);
+  // Bounded reads: a large journal never sits in memory whole next to the table it rebuilds.
+  constexpr std::size_t chunk = 64 * 1024;
+  std::vector<std::uint8_t> buf;
+  std::size_t read_off = 0;
+  auto read_more = [&](std::size_t want) {
+    const std::size_t n = std::min(want, size - read_off), old = buf.size();
+    buf.resize(old + n);
+    for (std::size_t got = 0; got < n;) {
+      ssize_t r = ::pread(journal_fd_, buf.data() + old + got, n - got, off_t(read_off + got));
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) throw std::runtime_error("lease store " + directory_ + ": cannot read " + journal_path());
+      got += std::size_t(r);
+    }
+    read_off += n;
+  };
+  journal_scan scan;
+  scan.file_bytes = size;
+  read_more(journal_magic.size());
+  if (buf.size() < journal_magic.size()) {
+    // A crash between create and the header's fsync leaves a short file: treat it as empty.
+    scan.tail_problem = buf.empty() ? nullptr : "torn file header";
+  } else if (!std::equal(journal_magic.begin(), journal_magic.end(), buf.begin())) {
+    scan.bad_header = true;
+  } else {
+    buf.clear();
+    scan.good_bytes = journal_magic.size();
+    for (;;) {
+      read_more(chunk);
+      const char* problem = nullptr;
+      bool incomplete = false;
+      const std::size_t used = scan_records(
+          buf, [&](lease&& l) { ++scan.record_count, on_record(std::move(l)); }, problem, incomplete);
+      scan.good_bytes += used;
+      buf.erase(buf.begin(), buf.begin() + std::ptrdiff_t(used));
+      if (read_off < size && (!problem || incomplete)) continue;  // a record cut by the chunk's end
+      scan.tail_problem = problem;
+      break;
+    }
   }
-  journal_scan scan = scan_journal(image);
   if (scan.bad_header)
     throw std::runtime_error("lease store " + directory_ + ": " + journal_path() +
                              " is not a bootfw lease journal (refusing to overwrite it)");
-  if (scan.good_bytes < image.size() || image.size() < journal_magic.size()) {
+  if (scan.good_bytes < size || size < journal_magic.size()) {
     if (::ftruncate(journal_fd_, off_t(scan.good_bytes)) != 0)
       throw std::runtime_error("lease store " + directory_ + ": cannot truncate " + journal_path());
   }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <system_error>
@@ -25,9 +26,10 @@ class journal_file {
   journal_file(const journal_file&) = delete;
   journal_file& operator=(const journal_file&) = delete;
 
-  /// Reads and scans the journal; truncates a torn/corrupt tail so appends continue after the last
-  /// good record. Control path (start()): throws on I/O errors and on a file that is not a journal.
-  journal_scan recover();
+  /// Reads and scans the journal in bounded chunks (64 KiB), handing each good record to on_record;
+  /// truncates a torn/corrupt tail so appends continue after the last good record. Control path
+  /// (start()): throws on I/O errors and on a file that is not a journal.
+  journal_scan recover(const std::function<void(lease&&)>& on_record);
 
   /// Appends `batch` and makes it durable. On failure the journal is cut back to its previous end
   /// (so a half-written record never sits in front of later ones) and the error is returned.

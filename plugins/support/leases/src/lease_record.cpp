@@ -57,6 +57,44 @@ std::optional<lease> decode_payload(std::span<const std::uint8_t> p) {
   return l;
 }
 
+std::size_t scan_records(std::span<const std::uint8_t> image, const std::function<void(lease&&)>& on_record,
+                         const char*& problem, bool& incomplete) {
+  std::size_t off = 0;
+  problem = nullptr;
+  incomplete = false;
+  while (off < image.size()) {
+    if (image.size() - off < record_header_size) {
+      problem = "torn record header";
+      incomplete = true;
+      break;
+    }
+    const std::uint32_t len = get_u32le(image.data() + off);
+    const std::uint32_t crc = get_u32le(image.data() + off + 4);
+    if (len < min_payload_size || len > max_payload_size) {
+      problem = "bad record length";
+      break;
+    }
+    if (image.size() - off - record_header_size < len) {
+      problem = "torn record";
+      incomplete = true;
+      break;
+    }
+    auto payload = image.subspan(off + record_header_size, len);
+    if (crc32c(payload) != crc) {
+      problem = "checksum mismatch";
+      break;
+    }
+    auto l = decode_payload(payload);
+    if (!l) {
+      problem = "malformed record";
+      break;
+    }
+    on_record(std::move(*l));
+    off += record_header_size + len;
+  }
+  return off;
+}
+
 journal_scan scan_journal(std::span<const std::uint8_t> image) {
   journal_scan out;
   out.file_bytes = image.size();
@@ -69,37 +107,11 @@ journal_scan scan_journal(std::span<const std::uint8_t> image) {
     out.bad_header = true;
     return out;
   }
-  std::size_t off = journal_magic.size();
-  out.good_bytes = off;
-  while (off < image.size()) {
-    if (image.size() - off < record_header_size) {
-      out.tail_problem = "torn record header";
-      break;
-    }
-    const std::uint32_t len = get_u32le(image.data() + off);
-    const std::uint32_t crc = get_u32le(image.data() + off + 4);
-    if (len < min_payload_size || len > max_payload_size) {
-      out.tail_problem = "bad record length";
-      break;
-    }
-    if (image.size() - off - record_header_size < len) {
-      out.tail_problem = "torn record";
-      break;
-    }
-    auto payload = image.subspan(off + record_header_size, len);
-    if (crc32c(payload) != crc) {
-      out.tail_problem = "checksum mismatch";
-      break;
-    }
-    auto l = decode_payload(payload);
-    if (!l) {
-      out.tail_problem = "malformed record";
-      break;
-    }
-    out.records.push_back(std::move(*l));
-    off += record_header_size + len;
-    out.good_bytes = off;
-  }
+  bool incomplete = false;
+  out.good_bytes = journal_magic.size() +
+                   scan_records(image.subspan(journal_magic.size()),
+                                [&](lease&& l) { out.records.push_back(std::move(l)); }, out.tail_problem, incomplete);
+  out.record_count = out.records.size();
   return out;
 }
 

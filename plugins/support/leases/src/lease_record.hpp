@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -32,7 +33,8 @@ std::optional<lease> decode_payload(std::span<const std::uint8_t> payload);
 
 /// Result of scanning a journal image.
 struct journal_scan {
-  std::vector<lease> records;  ///< in file order
+  std::vector<lease> records;  ///< in file order (scan_journal; journal_file::recover streams them instead)
+  std::size_t record_count = 0;
   std::size_t good_bytes = 0;  ///< offset just past the last valid record (the whole file when intact)
   std::size_t file_bytes = 0;  ///< size of the image scanned
   bool bad_header = false;     ///< the file is not a journal at all
@@ -41,5 +43,11 @@ struct journal_scan {
 
 /// Parses a whole journal file image, stopping at the first torn or corrupt record.
 journal_scan scan_journal(std::span<const std::uint8_t> image);
+
+/// Parses the records (no header) at the start of `data`, calling on_record for each good one; returns
+/// the bytes they take. Where it stops early, `problem` says why and `incomplete` tells a record cut by the
+/// end of `data` (more bytes may complete it) from a bad one.
+std::size_t scan_records(std::span<const std::uint8_t> data, const std::function<void(lease&&)>& on_record,
+                         const char*& problem, bool& incomplete);
 
 }  // namespace bootfw::leases

@@ -153,18 +153,17 @@ lease_store::lease_store(sdk::host& host, store_options options) {
   impl_ = std::make_shared<impl>(host, std::move(options));
   auto& s = *impl_;
   s.file = std::make_shared<journal_file>(s.options.directory, s.options.ops);
-  journal_scan scan = s.file->recover();
-  for (const auto& l : scan.records) s.index.put(l);
-  s.stats.recovered_records = scan.records.size();
+  journal_scan scan = s.file->recover([&s](lease&& l) { s.index.put(l); });
+  s.stats.recovered_records = scan.record_count;
   if (scan.tail_problem) {
     // Only the bytes past the last good record are lost; everything before it is kept.
     s.stats.dropped_tail_bytes = scan.file_bytes - std::min(scan.file_bytes, scan.good_bytes);
     host.log().warn("lease journal " + s.file->journal_path() + ": " + scan.tail_problem + " at byte offset " +
                     std::to_string(scan.good_bytes) + ": dropped the rest of the file, kept " +
-                    std::to_string(scan.records.size()) + " record(s)");
+                    std::to_string(scan.record_count) + " record(s)");
   }
   host.log().info("lease store " + s.options.directory + ": " + std::to_string(s.index.size()) +
-                  " lease(s) recovered from " + std::to_string(scan.records.size()) + " record(s)");
+                  " lease(s) recovered from " + std::to_string(scan.record_count) + " record(s)");
   if (s.oversized()) {
     s.compact_wanted = true;
     s.next();
