@@ -59,7 +59,7 @@ class timer_impl final : public sdk::timer {
     asio::steady_timer timer;
     std::function<void()> callback;
     std::uint64_t generation = 0;
-    explicit shared(std::shared_ptr<instance_executor> e) : exec(std::move(e)), timer(exec->context().io) {}
+    explicit shared(std::shared_ptr<instance_executor> e) : exec(std::move(e)), timer(exec->io()) {}
   };
   std::shared_ptr<shared> state_;
 };
@@ -67,8 +67,8 @@ class timer_impl final : public sdk::timer {
 }  // namespace
 
 instance_executor::instance_executor(runtime_context& ctx, std::shared_ptr<const plugin_library> lib,
-                                     named_logger& log)
-    : ctx_(ctx), lib_(std::move(lib)), log_(log), strand_(asio::make_strand(ctx.io)) {}
+                                     named_logger& log, asio::io_context* io)
+    : ctx_(ctx), io_(io ? *io : ctx.io), lib_(std::move(lib)), log_(log), strand_(asio::make_strand(io_)) {}
 
 void instance_executor::post(std::function<void()> fn) {
   if (stopped()) return;
@@ -139,7 +139,7 @@ plugin_host::plugin_host(runtime_context& ctx, std::string instance, std::shared
       name_(std::move(instance)),
       log_(ctx.sink, name_),
       metrics_(ctx.metrics, name_),
-      executor_(std::make_shared<instance_executor>(ctx, std::move(lib), log_)),
+      executor_(std::make_shared<instance_executor>(ctx, std::move(lib), log_, &ctx.plugin_context())),
       state_dir_(std::move(state_directory)) {}
 
 plugin_host::~plugin_host() { executor_->mark_stopped(); }

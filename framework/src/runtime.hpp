@@ -10,6 +10,8 @@
 #include <array>
 #include <atomic>
 #include <boost/asio/io_context.hpp>
+#include <atomic>
+#include <vector>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <functional>
@@ -38,11 +40,22 @@ class pipeline_services {
 
 /// Shared by all instances of one server.
 struct runtime_context {
-  boost::asio::io_context& io;
+  boost::asio::io_context& io;  ///< framework services (DHCP, RA, metrics) and the control path
   boost::asio::thread_pool& blocking;
   log_sink& sink;
   metrics_store& metrics;
   interface_table& interfaces;
+  /// Event loops for plugin instances, each run by one thread of its own (server.cpp): an instance's strand
+  /// then never hops between threads, and a TFTP storm does not pay a thread hand-off per datagram.
+  /// Empty: instances share `io` (one thread, or a host's own io_context).
+  std::vector<boost::asio::io_context*> plugin_io = {};
+  std::atomic<unsigned> next_plugin_io{0};
+
+  /// The loop for the next plugin instance: round robin over plugin_io, else `io`.
+  boost::asio::io_context& plugin_context() noexcept {
+    if (plugin_io.empty()) return io;
+    return *plugin_io[next_plugin_io.fetch_add(1, std::memory_order_relaxed) % plugin_io.size()];
+  }
 };
 
 /// A plugin instance's executor: an asio strand, so calls into one instance never run concurrently.
@@ -50,7 +63,9 @@ class instance_executor final : public sdk::executor, public std::enable_shared_
  public:
   using strand_type = boost::asio::strand<boost::asio::io_context::executor_type>;
 
-  instance_executor(runtime_context& ctx, std::shared_ptr<const plugin_library> lib, named_logger& log);
+  /// Runs on `io` when given (a plugin instance: ctx.plugin_context()), else on ctx.io.
+  instance_executor(runtime_context& ctx, std::shared_ptr<const plugin_library> lib, named_logger& log,
+                    boost::asio::io_context* io = nullptr);
 
   void post(std::function<void()> fn) override;
   std::unique_ptr<sdk::timer> make_timer() override;
@@ -75,10 +90,13 @@ class instance_executor final : public sdk::executor, public std::enable_shared_
     return *receive_buffer_;
   }
   runtime_context& context() noexcept { return ctx_; }
+  /// The event loop this executor's strand, sockets and timers live on.
+  boost::asio::io_context& io() noexcept { return io_; }
   named_logger& log() noexcept { return log_; }
 
  private:
   runtime_context& ctx_;
+  boost::asio::io_context& io_;
   std::shared_ptr<const plugin_library> lib_;  // keeps the plugin's code mapped while handlers exist
   named_logger& log_;
   strand_type strand_;

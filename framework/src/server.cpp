@@ -41,6 +41,10 @@ struct server::impl {
   client_sessions sessions{sink, metrics};
 
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  // With our own io_context and more than one thread: thread 0 runs `io` (DHCP, RA, metrics), each other
+  // thread one of these, and plugin instances are spread over them (runtime_context::plugin_context).
+  std::vector<std::unique_ptr<asio::io_context>> plugin_contexts;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> plugin_work;
   std::vector<std::thread> threads;
   std::atomic<bool> stopping{false};
 
@@ -75,30 +79,46 @@ struct server::impl {
     if (d) d->stop();
   }
 
+  void run_loop(asio::io_context& loop) {
+    // run_for in a loop rather than run(): on a host's shared io_context our threads must be able to
+    // leave at stop() while the host's own work keeps the context alive.
+    while (!stopping.load()) {
+      if (loop.stopped()) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        continue;
+      }
+      try {
+        loop.run_for(std::chrono::milliseconds(200));
+      } catch (const std::exception& e) {
+        log.write(log_level::error, fmt::format("event loop handler threw: {}", e.what()));
+      }
+    }
+  }
+
   void start_threads(unsigned n) {
     stopping = false;
     work.emplace(io.get_executor());
-    for (unsigned i = 0; i < n; ++i)
-      threads.emplace_back([this] {
-        // run_for in a loop rather than run(): on a host's shared io_context our threads must be able to
-        // leave at stop() while the host's own work keeps the context alive.
-        while (!stopping.load()) {
-          if (io.stopped()) {
-            std::this_thread::sleep_for(std::chrono::milliseconds(20));
-            continue;
-          }
-          try {
-            io.run_for(std::chrono::milliseconds(200));
-          } catch (const std::exception& e) {
-            log.write(log_level::error, fmt::format("event loop handler threw: {}", e.what()));
-          }
-        }
-      });
+    // A host's io_context: all our threads run it, as the host may expect. Ours: one loop per thread.
+    const unsigned extra = owned_io && n > 1 ? n - 1 : 0;
+    if (plugin_contexts.size() != extra) {  // nothing lives on them between stop() and start()
+      ctx.plugin_io.clear();
+      plugin_contexts.clear();
+      for (unsigned i = 0; i < extra; ++i) plugin_contexts.push_back(std::make_unique<asio::io_context>(1));
+      for (auto& c : plugin_contexts) ctx.plugin_io.push_back(c.get());
+    }
+    for (auto& c : plugin_contexts) {
+      c->restart();
+      plugin_work.emplace_back(c->get_executor());
+    }
+    const unsigned on_io = extra ? 1 : n;
+    for (unsigned i = 0; i < on_io; ++i) threads.emplace_back([this] { run_loop(io); });
+    for (auto& c : plugin_contexts) threads.emplace_back([this, loop = c.get()] { run_loop(*loop); });
   }
 
   void stop_threads() noexcept {
     stopping = true;
     work.reset();
+    plugin_work.clear();
     for (auto& t : threads) {
       if (!t.joinable()) continue;
       // stop() from a handler on one of our workers: that worker leaves its loop when the handler returns.
@@ -108,9 +128,17 @@ struct server::impl {
         t.join();
     }
     threads.clear();
+    plugin_work.clear();
     if (owned_io) {
-      owned_io->restart();
-      owned_io->poll();  // run what the teardown posted (handlers releasing plugin objects)
+      // Run what the teardown posted (handlers releasing plugin objects; they may post to another loop).
+      for (int round = 0; round < 2; ++round) {
+        for (auto& c : plugin_contexts) {
+          c->restart();
+          c->poll();
+        }
+        owned_io->restart();
+        owned_io->poll();
+      }
     }
   }
 

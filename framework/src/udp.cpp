@@ -28,7 +28,7 @@ struct udp_socket_impl::state : std::enable_shared_from_this<udp_socket_impl::st
   bool receiving = false;
   bool gso_usable = true;  // cleared the first time the kernel refuses UDP_SEGMENT on this socket
 
-  explicit state(std::shared_ptr<instance_executor> e) : exec(std::move(e)), socket(exec->context().io) {}
+  explicit state(std::shared_ptr<instance_executor> e) : exec(std::move(e)), socket(exec->io()) {}
 
   void arm() {
     if (closed || !receiving) return;
