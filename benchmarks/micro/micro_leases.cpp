@@ -33,6 +33,8 @@ struct state_dir {
   leases::store_options options() const {
     leases::store_options o;
     o.directory = path.string();
+    // As the isc-dhcp responder does: its pools are the store's dense ranges (leases by pool offset).
+    o.dense_ranges.emplace_back(sdk::ipv4_address(pool_first), sdk::ipv4_address(pool_first + pool_size - 1));
     return o;
   }
 };
