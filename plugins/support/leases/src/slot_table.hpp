@@ -1,6 +1,8 @@
 // An open-addressing multimap from a 64-bit hash to 4-byte slot numbers (linear probing, tombstones).
-// The keys themselves are not stored: callers compare the entry a slot names. 4 bytes per bucket, load
-// factor at most 0.7, so an index over n leases costs about 6n bytes.
+// The keys themselves are not stored: callers compare the entry a slot names. 4 bytes per bucket; the
+// table is any multiple of 16 buckets (a hash picks its bucket by multiply-shift, not by a mask), rebuilt
+// at load 0.6 when it passes 0.8, so an index over n leases costs 5–6.7n bytes whatever n is (a power of
+// two would cost up to 11n just past a doubling).
 #pragma once
 
 #include <cstdint>
@@ -17,8 +19,7 @@ class slot_table {
   template <class Visit>
   std::uint32_t find(std::uint64_t hash, Visit&& visit) const {
     if (buckets_.empty()) return empty;
-    const std::size_t mask = buckets_.size() - 1;
-    for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+    for (std::size_t i = home(hash);; i = next(i)) {
       const std::uint32_t s = buckets_[i];
       if (s == empty) return empty;
       if (s != tombstone && visit(s)) return s;
@@ -28,14 +29,13 @@ class slot_table {
   /// Inserts `slot` under `hash`; `rehash(slot)` recomputes any stored slot's hash when growing.
   template <class Rehash>
   void insert(std::uint64_t hash, std::uint32_t slot, Rehash&& rehash) {
-    if ((used_ + tombstones_ + 1) * 10 > buckets_.size() * 7) grow(rehash);
+    if ((used_ + tombstones_ + 1) * 10 > buckets_.size() * 8) grow(rehash);
     place(hash, slot);
   }
 
   void erase(std::uint64_t hash, std::uint32_t slot) {
     if (buckets_.empty()) return;
-    const std::size_t mask = buckets_.size() - 1;
-    for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+    for (std::size_t i = home(hash);; i = next(i)) {
       if (buckets_[i] == empty) return;
       if (buckets_[i] == slot) {
         buckets_[i] = tombstone;
@@ -49,10 +49,13 @@ class slot_table {
   std::size_t memory_bytes() const noexcept { return buckets_.capacity() * sizeof(std::uint32_t); }
 
  private:
+  std::size_t home(std::uint64_t hash) const noexcept {
+    return std::size_t((static_cast<unsigned __int128>(hash) * buckets_.size()) >> 64);
+  }
+  std::size_t next(std::size_t i) const noexcept { return i + 1 == buckets_.size() ? 0 : i + 1; }
   void place(std::uint64_t hash, std::uint32_t slot) {
-    const std::size_t mask = buckets_.size() - 1;
-    std::size_t i = hash & mask;
-    while (buckets_[i] != empty && buckets_[i] != tombstone) i = (i + 1) & mask;
+    std::size_t i = home(hash);
+    while (buckets_[i] != empty && buckets_[i] != tombstone) i = next(i);
     if (buckets_[i] == tombstone) --tombstones_;
     buckets_[i] = slot;
     ++used_;
@@ -61,8 +64,7 @@ class slot_table {
   void grow(Rehash&& rehash) {
     std::vector<std::uint32_t> old;
     old.swap(buckets_);
-    std::size_t n = 16;
-    while ((used_ + 1) * 10 > n * 5) n *= 2;  // rebuild at load ≤ 0.5, grow again at 0.7
+    const std::size_t n = ((used_ + 1) * 10 / 6 + 16) / 16 * 16;  // rebuild at load ≤ 0.6, grow again at 0.8
     buckets_.assign(n, empty);
     used_ = 0;
     tombstones_ = 0;
