@@ -21,59 +21,59 @@ std::uint64_t hash_mac(const std::array<std::uint8_t, 6>& m) noexcept {
 
 }  // namespace
 
-client_table::client_table(std::size_t capacity) : capacity_(std::max<std::size_t>(capacity, 1)) {}
+client_table::client_table(std::size_t capacity) : capacity_(std::clamp<std::size_t>(capacity, 1, max_capacity)) {}
 
 std::uint64_t client_table::mac_hash(std::uint32_t s) const noexcept { return hash_mac(entry_at(s).mac); }
 std::uint64_t client_table::address_hash(std::uint32_t s) const noexcept { return mix(entry_at(s).address); }
 
 template <class Match>
-std::size_t client_table::bucket_of(const std::vector<std::uint32_t>& index, std::uint64_t hash,
+std::size_t client_table::bucket_of(const std::vector<std::uint16_t>& index, std::uint64_t hash,
                                     Match&& match) const noexcept {
   if (index.empty()) return index.size();
   const std::size_t mask = index.size() - 1;
   for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
-    if (index[i] == none) return index.size();
-    if (match(index[i])) return i;
+    if (index[i] == free_bucket) return index.size();
+    if (match(std::uint32_t(index[i]))) return i;
   }
 }
 
-void client_table::index_insert(std::vector<std::uint32_t>& index, std::uint64_t hash, std::uint32_t s) {
+void client_table::index_insert(std::vector<std::uint16_t>& index, std::uint64_t hash, std::uint32_t s) {
   // Sized once, at load ≤ 0.5 for a full table, when the first session arrives.
-  if (index.empty()) index.assign(std::bit_ceil(capacity_ * 2), none);
+  if (index.empty()) index.assign(std::bit_ceil(capacity_ * 2), free_bucket);
   const std::size_t mask = index.size() - 1;
   std::size_t i = hash & mask;
-  while (index[i] != none) i = (i + 1) & mask;
-  index[i] = s;
+  while (index[i] != free_bucket) i = (i + 1) & mask;
+  index[i] = std::uint16_t(s);
 }
 
 template <class Hash>
-void client_table::index_erase(std::vector<std::uint32_t>& index, std::uint32_t s, std::uint64_t hash,
+void client_table::index_erase(std::vector<std::uint16_t>& index, std::uint32_t s, std::uint64_t hash,
                                Hash&& hash_of) {
   std::size_t i = bucket_of(index, hash, [s](std::uint32_t x) { return x == s; });
   if (i == index.size()) return;
   const std::size_t mask = index.size() - 1;
   // Backward shift: pull later members of the probe run into the hole unless they sit at or after home.
-  for (std::size_t j = (i + 1) & mask; index[j] != none; j = (j + 1) & mask) {
+  for (std::size_t j = (i + 1) & mask; index[j] != free_bucket; j = (j + 1) & mask) {
     const std::size_t home = hash_of(index[j]) & mask;
     const bool stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
     if (stays) continue;
     index[i] = index[j];
     i = j;
   }
-  index[i] = none;
+  index[i] = free_bucket;
 }
 
 std::uint32_t client_table::find(const sdk::mac_address& mac) const noexcept {
   const auto key = mac.bytes();
   const auto i = bucket_of(by_mac_, hash_mac(key), [&](std::uint32_t s) { return entry_at(s).mac == key; });
-  return i == by_mac_.size() ? none : by_mac_[i];
+  return i == by_mac_.size() ? none : std::uint32_t(by_mac_[i]);
 }
 
 std::uint32_t client_table::find_address(sdk::ipv4_address address) const noexcept {
   const std::uint32_t a = address.to_uint();
   if (a == 0) return none;
   const auto i = bucket_of(by_address_, mix(a), [&](std::uint32_t s) { return entry_at(s).address == a; });
-  return i == by_address_.size() ? none : by_address_[i];
+  return i == by_address_.size() ? none : std::uint32_t(by_address_[i]);
 }
 
 void client_table::unbind(std::uint32_t s) {
@@ -176,7 +176,7 @@ std::optional<sdk::client_record> client_table::record(sdk::ipv4_address address
 std::size_t client_table::memory_bytes() const noexcept {
   std::size_t n = 0;
   for (const auto& b : blocks_) n += b ? block_entries * sizeof(entry) : 0;
-  return n + (by_mac_.capacity() + by_address_.capacity()) * 4 + extras_.size() * (sizeof(extras) + 32) +
+  return n + (by_mac_.capacity() + by_address_.capacity()) * sizeof(std::uint16_t) + extras_.size() * (sizeof(extras) + 32) +
          extras_.bucket_count() * sizeof(void*);
 }
 

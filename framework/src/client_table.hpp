@@ -2,9 +2,9 @@
 // forgotten first, and for each client the record of its last ACK, found by address.
 //
 // Memory: one 72-byte entry per client in blocks of 512 (allocated as the table fills), two
-// open-addressing indexes of 4-byte slots (MAC, address) sized once for the capacity, and a side map only
+// open-addressing indexes of 2-byte slots (MAC, address) sized once for the capacity, and a side map only
 // for what does not fit the entry (a host name, a client UUID longer than 17 bytes, more than two
-// architectures). About 90 bytes a client, against ~300 for node-based maps of sdk::client_record.
+// architectures). About 80 bytes a client, against ~300 for node-based maps of sdk::client_record.
 // Ownership: owned by client_sessions. Thread-safety: none (client_sessions holds its mutex).
 #pragma once
 
@@ -25,7 +25,9 @@ class client_table {
   static constexpr std::uint32_t none = 0xffffffffu;
   static constexpr std::size_t block_entries = 512;
 
+  /// At most max_capacity clients (the indexes hold 2-byte slots).
   explicit client_table(std::size_t capacity);
+  static constexpr std::size_t max_capacity = 0xfffe;
 
   /// The client's session, or none.
   std::uint32_t find(const sdk::mac_address& mac) const noexcept;
@@ -76,10 +78,10 @@ class client_table {
   const entry& entry_at(std::uint32_t s) const noexcept { return blocks_[s / block_entries][s % block_entries]; }
   // Open addressing, linear probing, deletion by backward shift (no tombstones: evictions never stop).
   template <class Match>
-  std::size_t bucket_of(const std::vector<std::uint32_t>& index, std::uint64_t hash, Match&& match) const noexcept;
-  void index_insert(std::vector<std::uint32_t>& index, std::uint64_t hash, std::uint32_t s);
+  std::size_t bucket_of(const std::vector<std::uint16_t>& index, std::uint64_t hash, Match&& match) const noexcept;
+  void index_insert(std::vector<std::uint16_t>& index, std::uint64_t hash, std::uint32_t s);
   template <class Hash>
-  void index_erase(std::vector<std::uint32_t>& index, std::uint32_t s, std::uint64_t hash, Hash&& hash_of);
+  void index_erase(std::vector<std::uint16_t>& index, std::uint32_t s, std::uint64_t hash, Hash&& hash_of);
   std::uint64_t mac_hash(std::uint32_t s) const noexcept;
   std::uint64_t address_hash(std::uint32_t s) const noexcept;
   void unbind(std::uint32_t s);
@@ -89,7 +91,8 @@ class client_table {
   std::size_t size_ = 0;
   std::uint32_t next_ = 0;  ///< the slot the next new session takes (the oldest once the table is full)
   std::vector<std::unique_ptr<entry[]>> blocks_;
-  std::vector<std::uint32_t> by_mac_, by_address_;
+  std::vector<std::uint16_t> by_mac_, by_address_;  ///< slot numbers; free_bucket marks a free one
+  static constexpr std::uint16_t free_bucket = 0xffff;
   std::unordered_map<std::uint32_t, extras> extras_;
 };
 

@@ -17,7 +17,7 @@
 namespace bootfw {
 
 /// Thread-safe; one per server, kept across reloads. Remembers the most recent `capacity` clients.
-/// Sized so that a storm of that many simultaneous boots is followed, and no more: about 90 bytes each
+/// Sized so that a storm of that many simultaneous boots is followed, and no more: about 80 bytes each
 /// (client_table.hpp).
 class client_sessions {
  public:
