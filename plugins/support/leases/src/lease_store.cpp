@@ -1,6 +1,10 @@
 #include <bootfw/leases/lease_store.hpp>
 
 #include <algorithm>
+
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <unordered_map>
 
 #include "journal_file.hpp"
@@ -97,10 +101,14 @@ struct lease_store::impl : std::enable_shared_from_this<impl> {
     compact_done.clear();
     auto result = std::make_shared<std::error_code>();
     std::weak_ptr<impl> self = weak_from_this();
-    host.exec().run_blocking([f = file, image, result] { *result = f->replace(*image); },
-                             [self, done, result] {
-                               if (auto s = self.lock()) s->compaction_finished(*result, *done);
-                             });
+    host.exec().run_blocking(
+        [f = file, image, result]() mutable {
+          *result = f->replace(*image);
+          image.reset();  // freed before compaction_finished() hands the memory back
+        },
+        [self, done, result] {
+          if (auto s = self.lock()) s->compaction_finished(*result, *done);
+        });
   }
 
   void compaction_finished(std::error_code ec, std::vector<commit_callback>& done) {
@@ -113,6 +121,13 @@ struct lease_store::impl : std::enable_shared_from_this<impl> {
       ++stats.compactions;
       host.log().debug("lease journal compacted to " + std::to_string(file->size()) + " bytes");
     }
+#ifdef __GLIBC__
+    // The snapshot was as large as the live table (2.7 MB for 65 536 leases). Freeing it raises glibc's
+    // dynamic mmap threshold to its size, so the next snapshot comes from an arena and stays resident
+    // after it is freed (measured: +2.3 MB RSS from the second compaction on). Give it back now: once
+    // per compaction, a walk over the arenas.
+    ::malloc_trim(0);
+#endif
     for (auto& cb : done)
       if (cb) cb(ec);
     next();
