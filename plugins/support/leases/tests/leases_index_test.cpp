@@ -93,7 +93,7 @@ TEST(lease_index, a_full_65536_pool_costs_about_24_bytes_a_lease) {
   const std::uint32_t n = 65536;
   for (std::uint32_t i = 0; i < n; ++i) ix.put(make_lease(i));
   ASSERT_EQ(ix.size(), n);
-  // 16 bytes of record plus the MAC index (4-byte slots at load 0.25–0.7).
+  // 16 bytes of record plus the MAC index (4-byte slots at load 0.6–0.8).
   EXPECT_LE(ix.memory_bytes(), n * 16u + (1u << 20) + 4096) << ix.memory_bytes();
   EXPECT_EQ(ix.find(make_lease(n - 1).address), make_lease(n - 1));
   EXPECT_EQ(ix.find_client(test::mac_n(12345), {}), make_lease(12345));
