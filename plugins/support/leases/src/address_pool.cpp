@@ -1,5 +1,6 @@
 #include <bootfw/leases/address_pool.hpp>
 
+#include <bit>
 #include <stdexcept>
 
 namespace bootfw::leases {
@@ -17,6 +18,12 @@ void address_pool::set(sdk::ipv4_address a, bool b) noexcept {
     bits_[i >> 6] |= std::uint64_t(1) << (i & 63);
   else
     bits_[i >> 6] &= ~(std::uint64_t(1) << (i & 63));
+}
+
+std::uint64_t address_pool::clear_count() const noexcept {
+  std::uint64_t busy_bits = 0;
+  for (auto w : bits_) busy_bits += std::uint64_t(std::popcount(w));
+  return size() - busy_bits;
 }
 
 std::optional<sdk::ipv4_address> address_pool::next_free(const std::function<bool(sdk::ipv4_address)>& available) {

@@ -168,7 +168,10 @@ lease_store::lease_store(sdk::host& host, store_options options) {
   impl_ = std::make_shared<impl>(host, std::move(options));
   auto& s = *impl_;
   s.file = std::make_shared<journal_file>(s.options.directory, s.options.ops);
-  journal_scan scan = s.file->recover([&s](lease&& l) { s.index.put(l); });
+  journal_scan scan = s.file->recover([&s](lease&& l) {
+    if (l.state == lease_state::abandoned && l.ends <= l.starts) l.ends = l.starts + s.options.legacy_abandon_seconds;
+    s.index.put(l);
+  });
   s.stats.recovered_records = scan.record_count;
   if (scan.tail_problem) {
     // Only the bytes past the last good record are lost; everything before it is kept.
@@ -246,6 +249,11 @@ bool lease_store::offered_to_other(sdk::ipv4_address address, const sdk::mac_add
 }
 
 void lease_store::forget_offer(sdk::ipv4_address address) { impl_->erase_offer(address.to_uint()); }
+
+bool lease_store::reserved(sdk::ipv4_address address) const {
+  auto it = impl_->offers.find(address.to_uint());
+  return it != impl_->offers.end() && it->second.until > impl_->host.now();
+}
 
 void lease_store::compact(commit_callback done) {
   impl_->compact_wanted = true;

@@ -2,7 +2,8 @@
 //
 // 65 536 addresses cost 8 KiB. A set bit means "seen busy" (leased, offered or abandoned); the caller's
 // `available` predicate (asking the lease store) has the final word, so a stale bit only costs a check:
-// when no clear bit is left, set bits are re-checked and expired leases are reclaimed.
+// when no clear bit is left, set bits are re-checked and expired leases are reclaimed. An owner may also
+// refresh the bits itself (the isc-dhcp responder's sweep) and count the clear ones.
 // Ownership: owned by the responder's configuration. Thread-safety: none (executor only).
 #pragma once
 
@@ -29,6 +30,10 @@ class address_pool {
 
   void mark_busy(sdk::ipv4_address a) noexcept { set(a, true); }
   void mark_free(sdk::ipv4_address a) noexcept { set(a, false); }
+  /// Whether the bit of `a` (in this pool) says busy.
+  bool marked_busy(sdk::ipv4_address a) const noexcept { return contains(a) && busy(a.to_uint() - first_); }
+  /// Addresses whose bit is clear (exact once every busy address has been marked, as after a sweep).
+  std::uint64_t clear_count() const noexcept;
 
   /// The next address (round robin from the last one handed out) for which available(a) is true.
   std::optional<sdk::ipv4_address> next_free(const std::function<bool(sdk::ipv4_address)>& available);

@@ -14,7 +14,9 @@ namespace bootfw::leases {
 enum class lease_state : std::uint8_t {
   active = 1,     ///< bound to a client until `ends` (RFC 2131 §4.3.2 DHCPACK)
   released = 2,   ///< given back by its client (RFC 2131 §4.4.6); remembered for address affinity
-  abandoned = 3,  ///< declined by a client (RFC 2131 §4.3.3): in use by someone unknown, never offered
+  /// declined by a client (RFC 2131 §4.3.3): in use by someone unknown until `ends` (ISC's
+  /// abandon-lease-time), then free again; the owner may reclaim it earlier as a last resort
+  abandoned = 3,
 };
 constexpr const char* to_string(lease_state s) noexcept {
   switch (s) {
@@ -37,9 +39,9 @@ struct lease {
   std::int64_t starts = 0;
   std::int64_t ends = 0;
 
-  /// True while the lease binds its address at `now` (abandoned addresses are never free either).
+  /// True while the lease binds its address at `now`: active or abandoned, until `ends`.
   bool holds_address(std::int64_t now) const noexcept {
-    return state == lease_state::abandoned || (state == lease_state::active && ends > now);
+    return (state == lease_state::active || state == lease_state::abandoned) && ends > now;
   }
   /// RFC 2131 §4.2: a client is identified by its client identifier when it sends one, else by chaddr.
   bool belongs_to(const sdk::mac_address& m, std::span<const std::uint8_t> cid) const noexcept {

@@ -52,6 +52,9 @@ struct store_options {
   /// no address index, in blocks of 1024 addresses allocated when their first lease arrives. Any other
   /// address also works and costs about 30 bytes. Only memory depends on this, never behaviour.
   std::vector<std::pair<sdk::ipv4_address, sdk::ipv4_address>> dense_ranges;
+  /// Journals written before abandoned leases had an end time recorded a DECLINE with ends == starts.
+  /// Recovery reads such a record as abandoned for this long from its `starts` (the owner's abandon time).
+  std::int64_t legacy_abandon_seconds = 86400;
 };
 
 /// Completion of commit(): ec is empty when the record is durable.
@@ -99,6 +102,8 @@ class lease_store {
   bool offered_to_other(sdk::ipv4_address address, const sdk::mac_address& mac,
                         std::span<const std::uint8_t> client_id) const;
   void forget_offer(sdk::ipv4_address address);
+  /// True when an offer that has not expired reserves the address (for any client).
+  bool reserved(sdk::ipv4_address address) const;
 
   /// Starts a compaction now (after the flush in flight, if any). `done` may be empty.
   void compact(commit_callback done = {});
