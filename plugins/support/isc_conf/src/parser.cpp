@@ -121,6 +121,12 @@ class statement_parser {
       if (*m_.ddns_update_style != "none")
         fail_at(line, "ddns-update-style '" + *m_.ddns_update_style + "' is not supported (only none)");
       end_statement(w);
+    } else if (w == "abandon-lease-time") {
+      // dhcpd.conf(5): how long a DECLINEd address stays abandoned; ISC reads it from the global scope only.
+      only_in(s, {k::global}, w, line);
+      m_.abandon_lease_time = expect_seconds(w);
+      if (*m_.abandon_lease_time == 0) fail_at(line, "abandon-lease-time: must be at least 1 second");
+      end_statement(w);
     } else if (w == "authoritative") {
       s.params->authoritative = true;
       end_statement(w);

@@ -80,6 +80,7 @@ std::string to_toml(const config_model& m) {
   for (const auto& w : m.warnings) out += "# warning: " + w.where.to_string() + ": " + w.message + "\n";
   out += "\n[global]\n";
   if (m.ddns_update_style) out += "ddns_update_style = " + quote(*m.ddns_update_style) + "\n";
+  if (m.abandon_lease_time) out += "abandon_lease_time = " + std::to_string(*m.abandon_lease_time) + "\n";
   write_params(out, m.global);
 
   for (const auto& space : m.option_spaces) {

@@ -120,6 +120,14 @@ TEST(isc_conf_parse, unsupported_statements_are_errors_naming_line_and_statement
             "t.conf:2: unsupported statement 'match option' (only 'match if')");
 }
 
+TEST(isc_conf_parse, abandon_lease_time_is_a_global_number_of_seconds) {
+  EXPECT_EQ(ic::parse_text("abandon-lease-time 600;\n").abandon_lease_time, 600u);
+  EXPECT_FALSE(ic::parse_text("default-lease-time 600;\n").abandon_lease_time);
+  EXPECT_EQ(error_of("subnet 10.0.0.0 netmask 255.0.0.0 {\n abandon-lease-time 600;\n}\n"),
+            "t.conf:2: 'abandon-lease-time' is not allowed in a subnet");
+  EXPECT_EQ(error_of("abandon-lease-time 0;\n"), "t.conf:1: abandon-lease-time: must be at least 1 second");
+}
+
 TEST(isc_conf_parse, unknown_option_names_are_errors) {
   EXPECT_EQ(error_of("\noption domain-nmae \"x\";\n"), "t.conf:2: unknown option 'domain-nmae'");
   EXPECT_EQ(error_of("option space PXE;\noption PXE.nope 1;\n"), "t.conf:2: unknown option 'PXE.nope'");

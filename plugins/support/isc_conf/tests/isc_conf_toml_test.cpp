@@ -68,6 +68,11 @@ TEST(isc_conf_toml, seed_file_exports_to_toml_with_the_same_content) {
   EXPECT_EQ(host["options"][0]["value"].value<std::string>(), "\"rambox01.home.dev\"");
 }
 
+TEST(isc_conf_toml, abandon_lease_time_is_exported_in_global) {
+  toml::table t = toml::parse(ic::to_toml(ic::parse_text("abandon-lease-time 3600;\n")));
+  EXPECT_EQ(t["global"]["abandon_lease_time"].value<std::int64_t>(), 3600);
+}
+
 TEST(isc_conf_toml, strings_with_quotes_and_control_characters_stay_valid_toml) {
   auto m = ic::parse_text("filename \"a\\\"b\\\\c\\td\";\n");
   auto t = toml::parse(ic::to_toml(m));

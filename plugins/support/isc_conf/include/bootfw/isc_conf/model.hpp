@@ -169,6 +169,7 @@ struct config_model {
   std::string file;  ///< path as given to parse_file()
   parameters global;
   std::optional<std::string> ddns_update_style;
+  std::optional<std::uint32_t> abandon_lease_time;  ///< `abandon-lease-time N;` (global only, N ≥ 1)
   std::vector<std::string> option_spaces;           ///< `option space NAME;` in file order
   std::vector<option_definition> definitions;       ///< user definitions (`option X.Y code N = T;`)
   std::vector<subnet_decl> subnets;
