@@ -13,7 +13,11 @@ isc_responder::isc_responder(sdk::host& host, const isc_settings& settings, leas
       offers_(host.metrics().make_counter("dhcp_offers_total", "DHCPOFFERs sent")),
       acks_(host.metrics().make_counter("dhcp_acks_total", "DHCPACKs sent after their lease was durable")),
       naks_(host.metrics().make_counter("dhcp_naks_total", "DHCPNAKs sent")),
-      refused_(host.metrics().make_counter("dhcp_refused_total", "requests left unanswered on purpose")) {
+      refused_(host.metrics().make_counter("dhcp_refused_total", "requests left unanswered on purpose")),
+      sweep_freed_(host.metrics().make_counter(
+          "dhcp_sweep_freed_total", "pool addresses the lease sweep found free again (expired, lapsed, abandon time up)")),
+      free_gauge_(host.metrics().make_gauge("dhcp_free_addresses",
+                                            "free addresses in all pools, as of the lease sweep's last full pass")) {
   const auto& model = *settings.model;
   auto add_pools = [&](const std::vector<isc_conf::pool_decl>& pools) {
     for (const auto& p : pools)
@@ -21,14 +25,25 @@ isc_responder::isc_responder(sdk::host& host, const isc_settings& settings, leas
   };
   for (const auto& s : model.subnets) add_pools(s.pools);
   for (const auto& n : model.shared_networks) add_pools(n.pools);
+  for (auto& [decl, ranges] : pools_)
+    for (auto& r : ranges) ranges_.push_back(&r);
   for (const auto& h : model.hosts)
-    if (h.fixed_address) fixed_addresses_.insert(h.fixed_address->to_uint());
+    if (h.fixed_address) {
+      fixed_addresses_.insert(h.fixed_address->to_uint());
+      mark_busy(*h.fixed_address, true);
+    }
   if (store_) {
     const auto now = wall_seconds();
     store_->for_each([&](const leases::lease& l) {
       if (l.holds_address(now)) mark_busy(l.address, true);
     });
+    start_sweep();
   }
+}
+
+void isc_responder::detach_store() noexcept {
+  sweep_timer_.reset();
+  store_ = nullptr;
 }
 
 std::int64_t isc_responder::wall_seconds() const {
@@ -59,14 +74,38 @@ std::optional<leases::lease> isc_responder::lease_of(const client_context& c) co
   return store_->find_client(c.mac, c.client_id);
 }
 
-bool isc_responder::available_to(const client_context& c, sdk::ipv4_address a) const {
+bool isc_responder::available_to(const client_context& c, sdk::ipv4_address a, bool reclaim_abandoned) const {
   if (fixed_addresses_.count(a.to_uint())) return false;  // reserved for its host
   if (!store_) return true;
-  if (auto l = store_->find(a)) {
-    if (l->state == leases::lease_state::abandoned) return false;  // RFC 2131 §4.3.3
-    if (l->holds_address(wall_seconds()) && !l->belongs_to(c.mac, c.client_id)) return false;
+  if (auto l = store_->find(a); l && l->holds_address(wall_seconds())) {
+    // RFC 2131 §4.3.3: a declined address is in use by someone unknown until its abandon time is up;
+    // ISC dhcpd lets a client that REQUESTs it reclaim it ("Reclaiming REQUESTed abandoned IP address").
+    if (l->state == leases::lease_state::abandoned && !reclaim_abandoned) return false;
+    if (l->state == leases::lease_state::active && !l->belongs_to(c.mac, c.client_id)) return false;
   }
   return !store_->offered_to_other(a, c.mac, c.client_id);
+}
+
+std::optional<address_choice> isc_responder::reclaim_abandoned(const client_context& c) {
+  if (!store_) return std::nullopt;
+  const auto now = wall_seconds();
+  std::optional<address_choice> best;
+  std::int64_t best_ends = 0;
+  for (const auto* p : c.match.permitted_pools) {
+    auto it = pools_.find(p);
+    if (it == pools_.end()) continue;
+    for (const auto& range : it->second)
+      for (std::uint64_t i = 0; i < range.size(); ++i) {
+        const sdk::ipv4_address a(range.first().to_uint() + std::uint32_t(i));
+        if (fixed_addresses_.count(a.to_uint())) continue;
+        auto l = store_->find(a);
+        if (!l || l->state != leases::lease_state::abandoned || !l->holds_address(now)) continue;
+        if (store_->offered_to_other(a, c.mac, c.client_id) || (best && l->ends >= best_ends)) continue;
+        best = address_choice{a, p};
+        best_ends = l->ends;
+      }
+  }
+  return best;
 }
 
 std::optional<address_choice> isc_responder::choose_for_discover(const client_context& c) {
@@ -117,6 +156,16 @@ std::optional<address_choice> isc_responder::choose_for_discover(const client_co
         return address_choice{*a, p};
       }
   }
+  // ISC dhcpd (allocate_lease()): with no free address left, hand out an abandoned one rather than
+  // nothing — the one whose abandon time ends first.
+  if (auto a = reclaim_abandoned(c)) {
+    c.note("pool: no free address; reclaiming abandoned " + a->address.to_string());
+    if (!c.request->dry_run())
+      host_.log().write_limited(sdk::log_level::warn, "reclaim-abandoned",
+                                "Reclaiming abandoned lease " + a->address.to_string() + " for " + c.mac.to_string() +
+                                    ": no free address left");
+    return a;
+  }
   c.note("no free address in the pools this client may use");
   host_.log().write_limited(sdk::log_level::warn, "no-free-leases",
                             "no free leases for " + c.mac.to_string() + " on subnet " +
@@ -145,9 +194,13 @@ std::optional<address_choice> isc_responder::validate_for_client(const client_co
     why = "the pool of " + a.to_string() + " does not admit this client";
     return std::nullopt;
   }
-  if (!available_to(c, a)) {
+  if (!available_to(c, a, true)) {
     why = a.to_string() + " is in use by another client";
     return std::nullopt;
+  }
+  if (auto l = store_ ? store_->find(a) : std::nullopt;
+      l && l->state == leases::lease_state::abandoned && l->holds_address(wall_seconds())) {
+    c.note("the REQUESTed address " + a.to_string() + " is abandoned: the client may reclaim it");
   }
   return address_choice{a, pool};
 }

@@ -16,6 +16,8 @@ void isc_dhcp_plugin::start() {
   if (!host_) throw std::logic_error("isc-dhcp: start() before configure()");
   leases::store_options options;
   options.ops = file_ops_;
+  // A DECLINE journaled before abandoned leases had an end time: abandoned for our abandon time from then.
+  options.legacy_abandon_seconds = settings_.abandon_time.count();
   // Pool addresses are kept by pool offset: no address index for the bulk of the leases.
   auto add = [&](const std::vector<isc_conf::pool_decl>& pools) {
     for (const auto& p : pools)

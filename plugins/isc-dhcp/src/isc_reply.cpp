@@ -88,6 +88,11 @@ sdk::verdict isc_responder::ack(const client_context& c, sdk::dhcp_message& repl
     c.note("not started: no lease store");
     return sdk::verdict::drop;
   }
+  if (auto prev = store_->find(l.address);
+      prev && prev->state == leases::lease_state::abandoned && prev->holds_address(l.starts))
+    host_.log().write_limited(sdk::log_level::warn, "reclaim-abandoned",
+                              "Reclaiming REQUESTed abandoned IP address " + l.address.to_string() + " for " +
+                                  c.mac.to_string());
   auto deferred = c.request->defer();
   auto out = std::make_shared<sdk::dhcp_message>(reply);
   mark_busy(l.address, true);

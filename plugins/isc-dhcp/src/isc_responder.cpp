@@ -193,7 +193,8 @@ sdk::verdict isc_responder::grant_or_refuse(client_context& c, sdk::dhcp_message
   return ack(c, reply, *choice);
 }
 
-// RFC 2131 §4.3.3: the address is in use by someone else; never offer it again.
+// RFC 2131 §4.3.3: the address is in use by someone else. Like ISC dhcpd, it stays abandoned for the
+// abandon time (abandon-lease-time), then is free again; until then it is offered only as a last resort.
 sdk::verdict isc_responder::on_decline(client_context& c) {
   const auto a = c.message->options.get_address(opt::requested_address);
   if (!a || !store_) {
@@ -221,11 +222,12 @@ sdk::verdict isc_responder::on_decline(client_context& c) {
   l.client_id.assign(c.client_id.begin(), c.client_id.end());
   l.state = leases::lease_state::abandoned;
   l.starts = wall_seconds();
-  l.ends = l.starts;
+  l.ends = l.starts + settings_.abandon_time.count();
   store_->forget_offer(*a);
   store_->commit(l, {});
   mark_busy(*a, true);
-  host_.log().warn("DHCPDECLINE of " + a->to_string() + " from " + c.mac.to_string() + ": address abandoned");
+  host_.log().warn("DHCPDECLINE of " + a->to_string() + " from " + c.mac.to_string() + ": address abandoned for " +
+                   std::to_string(settings_.abandon_time.count()) + " s");
   return verdict::drop;
 }
 

@@ -2,10 +2,12 @@
 //
 // Ownership: owned by the plugin; holds references to the host, the settings and (while started) the
 // store. Thread-safety: executor only. Lifetime: commit callbacks it hands the store capture `this`;
-// the store drops them when it is destroyed, and the plugin destroys the store before the responder.
+// the store drops them when it is destroyed, and the plugin destroys the store before the responder. The
+// sweep timer's callback captures `this` too; the timer is a member, cancelled by detach_store() or with it.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -45,7 +47,8 @@ struct address_choice {
 class isc_responder {
  public:
   isc_responder(sdk::host& host, const isc_settings& settings, leases::lease_store* store);
-  void detach_store() noexcept { store_ = nullptr; }
+  /// Stops using the store (and the sweep over it): the plugin is stopping.
+  void detach_store() noexcept;
 
   sdk::verdict handle(sdk::dhcp_request& request, sdk::dhcp_message& reply);
 
@@ -69,7 +72,10 @@ class isc_responder {
   std::optional<address_choice> choose_for_discover(const client_context& c);
   /// Whether `a` may be bound to this client (fixed address, or free/its own in a permitted pool).
   std::optional<address_choice> validate_for_client(const client_context& c, sdk::ipv4_address a, std::string& why);
-  bool available_to(const client_context& c, sdk::ipv4_address a) const;
+  /// Whether `a` may go to this client; an abandoned address only when `reclaim_abandoned` (a REQUEST).
+  bool available_to(const client_context& c, sdk::ipv4_address a, bool reclaim_abandoned = false) const;
+  /// ISC's last resort when no address is free: the permitted pools' abandoned address that ends first.
+  std::optional<address_choice> reclaim_abandoned(const client_context& c);
   std::uint32_t lease_seconds(const client_context& c, const isc_conf::resolved_parameters& p) const;
   bool authoritative(const isc_conf::resolved_parameters& p) const;
   std::optional<leases::lease> lease_of(const client_context& c) const;
@@ -83,15 +89,31 @@ class isc_responder {
   std::int64_t wall_seconds() const;
   void mark_busy(sdk::ipv4_address a, bool busy);
 
+  // isc_sweep.cpp: the periodic walk over the pools that frees what has expired.
+  void start_sweep();
+  void sweep_tick();
+  /// Whether a pool address is taken now: fixed host address, a lease holding it, or a live offer.
+  bool held(sdk::ipv4_address a, std::int64_t now) const;
+  std::uint64_t free_addresses() const;
+
   sdk::host& host_;
   const isc_settings& settings_;
   leases::lease_store* store_;
   std::unordered_map<const isc_conf::pool_decl*, std::vector<leases::address_pool>> pools_;
   std::set<std::uint32_t> fixed_addresses_;  ///< never handed out dynamically
+  std::vector<leases::address_pool*> ranges_;  ///< every range of pools_, in a fixed order for the sweep
+  struct sweep_cursor {
+    std::size_t range = 0;
+    std::uint64_t offset = 0;
+    std::uint64_t free_seen = 0;  ///< free addresses met so far in this pass
+  } sweep_;
   sdk::counter& offers_;
   sdk::counter& acks_;
   sdk::counter& naks_;
   sdk::counter& refused_;
+  sdk::counter& sweep_freed_;
+  sdk::gauge& free_gauge_;
+  std::unique_ptr<sdk::timer> sweep_timer_;  ///< last member: destroyed (cancelled) first
 };
 
 }  // namespace bootfw::plugin_isc_dhcp

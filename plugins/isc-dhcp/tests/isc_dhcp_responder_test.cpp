@@ -2,8 +2,7 @@
 // state machine with durable leases.
 #include <gtest/gtest.h>
 
-#include "isc_dhcp_test_support.hpp"
-#include "isc_plugin.hpp"
+#include "isc_dhcp_fixture.hpp"
 
 namespace bootfw::plugin_isc_dhcp {
 namespace {
@@ -16,84 +15,10 @@ using test::make_request;
 using test::prefilled;
 namespace opt = sdk::dhcp_option;
 
-const std::string rambox = "08:00:07:26:c0:a5";
-const ipv4_address rambox_ip(192, 168, 24, 203);
-
-// A dynamic network for the allocation rules (the seed itself only serves its one host).
-const std::string dynamic_conf = R"(
-default-lease-time 1000;
-subnet 192.168.24.0 netmask 255.255.255.0 {
-  option routers 192.168.24.1;
-  pool {
-    range 192.168.24.10 192.168.24.11;
-    default-lease-time 600;
-    max-lease-time 900;
-    allow unknown clients;
-  }
-}
-)";
-
-struct responder_fixture : ::testing::Test {
-  std::string dir = [] {
-    std::string t = std::filesystem::temp_directory_path() / "bootfw-iscdhcp-XXXXXX";
-    return std::string(::mkdtemp(t.data()));
-  }();
-  sdk::testing::fake_host host;
-  std::unique_ptr<isc_dhcp_plugin> plugin;
-
-  responder_fixture() {
-    host.state_dir = dir;
-    host.on_decide_boot = test::pxe_decision;
-  }
-  ~responder_fixture() override {
-    plugin.reset();
-    std::filesystem::remove_all(dir);
-  }
-  leases::file_ops ops;
-  void start(config_node::table_t extra = {}, std::string conf_text = {}) {
-    plugin.reset();
-    std::string conf = std::string(BOOTFW_SOURCE_DIR) + "/examples/rambox/dhcpd.conf";
-    if (!conf_text.empty()) {
-      conf = dir + "/dhcpd.conf";
-      std::ofstream(conf) << conf_text;
-    }
-    extra.emplace_back("dhcpd_conf", conf);
-    auto cfg = config_node::table(extra);
-    plugin = std::make_unique<isc_dhcp_plugin>();
-    plugin->configure(host, cfg);
-    plugin->use_file_ops(ops);
-    plugin->start();
-  }
-  struct outcome {
-    verdict v;
-    sdk::dhcp_message reply;
-    test::fake_request req;
-  };
-  outcome run(test::fake_request r) {
-    auto reply = prefilled(r);
-    auto v = plugin->handle(r, reply);
-    return {v, std::move(reply), std::move(r)};
-  }
-  // Completes a deferred ACK the way bootfw would after the flush.
-  std::optional<sdk::dhcp_message> finish(outcome& o) {
-    EXPECT_EQ(o.v, verdict::defer);
-    if (!o.req.deferred) return std::nullopt;
-    host.run_pending();
-    return o.req.deferred->sent;
-  }
-  test::fake_request selecting(std::string_view mac, ipv4_address a, bool pxe = true) {
-    auto r = make_request(dhcp_message_type::request, mac, pxe);
-    r.msg.options.set_address(opt::server_identifier, test::server_address);
-    r.msg.options.set_address(opt::requested_address, a);
-    return r;
-  }
-  sdk::dhcp_message acked(std::string_view mac, ipv4_address a, bool pxe = true) {
-    auto o = run(selecting(mac, a, pxe));
-    auto sent = finish(o);
-    EXPECT_TRUE(sent) << "no ACK for " << mac;
-    return sent.value_or(sdk::dhcp_message{});
-  }
-};
+using test::dynamic_conf;
+using test::rambox;
+using test::rambox_ip;
+using test::responder_fixture;
 
 TEST_F(responder_fixture, seed_pxe_client_is_offered_its_fixed_address_like_isc_dhcpd) {
   start();
@@ -336,22 +261,6 @@ TEST_F(responder_fixture, spoofed_release_is_ignored_and_the_owners_release_free
   run(std::move(real));
   host.run_pending();
   EXPECT_EQ(plugin->store()->find(ipv4_address(192, 168, 24, 10))->state, leases::lease_state::released);
-}
-
-TEST_F(responder_fixture, declined_address_is_abandoned_and_never_offered_again) {
-  start({}, dynamic_conf);
-  auto first = run(make_request(dhcp_message_type::discover, "52:54:00:00:00:01", false));
-  ASSERT_EQ(first.v, verdict::answer);
-  const auto bad = first.reply.yiaddr;
-  auto decline = make_request(dhcp_message_type::decline, "52:54:00:00:00:01", false);
-  decline.msg.options.set_address(opt::requested_address, bad);
-  EXPECT_EQ(run(std::move(decline)).v, verdict::drop);
-  host.run_pending();
-  EXPECT_EQ(plugin->store()->find(bad)->state, leases::lease_state::abandoned);
-  for (const char* mac : {"52:54:00:00:00:01", "52:54:00:00:00:02", "52:54:00:00:00:03"}) {
-    auto o = run(make_request(dhcp_message_type::discover, mac, false));
-    EXPECT_NE(o.reply.yiaddr, bad) << mac;
-  }
 }
 
 TEST_F(responder_fixture, inform_gets_options_but_no_address_and_no_lease_time) {
