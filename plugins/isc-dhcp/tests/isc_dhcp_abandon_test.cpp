@@ -105,6 +105,17 @@ TEST_F(abandon_fixture, declined_address_is_kept_for_the_abandon_time_then_free_
   EXPECT_FALSE(host.logged("Reclaiming"));
 }
 
+TEST_F(abandon_fixture, abandon_time_comes_from_dhcpd_conf_unless_the_key_sets_it) {
+  start({}, "abandon-lease-time 120;\n" + three_addresses);
+  ASSERT_EQ(offer("52:54:00:00:00:01"), a10);
+  decline("52:54:00:00:00:01", a10);
+  EXPECT_EQ(plugin->store()->find(a10)->ends - plugin->store()->find(a10)->starts, 120);
+  start({{"abandon_lease_seconds", 60}}, "abandon-lease-time 120;\n" + three_addresses);
+  ASSERT_EQ(offer("52:54:00:00:00:02"), a11);
+  decline("52:54:00:00:00:02", a11);
+  EXPECT_EQ(plugin->store()->find(a11)->ends - plugin->store()->find(a11)->starts, 60);
+}
+
 TEST_F(abandon_fixture, abandoned_address_is_the_last_resort_when_nothing_else_is_free) {
   start({}, three_addresses);  // default abandon time: 86400 s
   ASSERT_EQ(offer("52:54:00:00:00:01"), a10);
