@@ -6,38 +6,37 @@
 #include <netinet/in.h>
 #include <netinet/udp.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <array>
 #include <chrono>
-#include <boost/asio/bind_executor.hpp>
-#include <boost/asio/ip/udp.hpp>
+#include <cerrno>
 #include <cstring>
 
 #include "runtime.hpp"
+#include "udp_poller.hpp"
 
 namespace bootfw {
 
-namespace asio = boost::asio;
 
-struct udp_socket_impl::state : std::enable_shared_from_this<udp_socket_impl::state> {
+struct udp_socket_impl::state : udp_poller::reader, std::enable_shared_from_this<udp_socket_impl::state> {
   // Declared first so it is destroyed last: the executor holds the plugin library.
   std::shared_ptr<instance_executor> exec;
-  asio::ip::udp::socket socket;
+  int fd = -1;  // read through the executor's poller, never registered with Asio's reactor itself
+  std::uint64_t poll_id = 0;
   receive_handler handler;
   bool closed = false;
   bool receiving = false;
   bool gso_usable = true;  // cleared the first time the kernel refuses UDP_SEGMENT on this socket
 
-  explicit state(std::shared_ptr<instance_executor> e) : exec(std::move(e)), socket(exec->io()) {}
+  explicit state(std::shared_ptr<instance_executor> e) : exec(std::move(e)) {}
+  ~state() override {
+    if (fd >= 0) ::close(fd);
+  }
 
-  void arm() {
-    if (closed || !receiving) return;
-    socket.async_wait(asio::ip::udp::socket::wait_read,
-                      asio::bind_executor(exec->strand(), [self = shared_from_this()](boost::system::error_code ec) {
-                        if (ec || self->closed) return;
-                        self->drain();
-                        self->arm();
-                      }));
+  // Called by the poller, on the executor's strand, while the socket is readable.
+  void on_readable(int budget) override {
+    if (!closed) drain(budget);
   }
 
   // The receiving interface's name and address, looked up in the server's table at most once a second per
@@ -62,11 +61,10 @@ struct udp_socket_impl::state : std::enable_shared_from_this<udp_socket_impl::st
     return iface;
   }
 
-  // Reads what is queued, a bounded number per wake-up so one busy socket cannot starve the others.
-  void drain() {
-    int fd = socket.native_handle();
+  // Reads up to `budget` queued datagrams; the poller reports the socket again while more are queued.
+  void drain(int budget) {
     auto buffer = exec->receive_buffer();  // shared by the executor's sockets (we run on its strand)
-    for (int n = 0; n < 64 && !closed; ++n) {
+    for (int n = 0; n < budget && !closed; ++n) {
       sockaddr_in from{};
       iovec iov{buffer.data(), buffer.size()};
       alignas(cmsghdr) char control[CMSG_SPACE(sizeof(in_pktinfo))];
@@ -117,13 +115,12 @@ sockaddr_in to_sockaddr(const sdk::udp_endpoint& ep) {
 std::unique_ptr<udp_socket_impl> udp_socket_impl::open(std::shared_ptr<instance_executor> exec,
                                                        const sdk::udp_options& options, std::error_code& ec) {
   auto s = std::make_shared<state>(std::move(exec));
-  boost::system::error_code bec;
-  s->socket.open(asio::ip::udp::v4(), bec);
-  if (bec) {
-    ec = std::error_code(bec.value(), std::system_category());
+  s->fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (s->fd < 0) {
+    ec = std::error_code(errno, std::system_category());
     return nullptr;
   }
-  int fd = s->socket.native_handle();
+  int fd = s->fd;
   int one = 1;
   auto setopt = [&](int level, int name, const void* v, socklen_t len) {
     if (!ec && ::setsockopt(fd, level, name, v, len) != 0) ec = std::error_code(errno, std::system_category());
@@ -142,7 +139,6 @@ std::unique_ptr<udp_socket_impl> udp_socket_impl::open(std::shared_ptr<instance_
   if (!options.interface.empty())
     setopt(SOL_SOCKET, SO_BINDTODEVICE, options.interface.c_str(), socklen_t(options.interface.size()));
   if (ec) return nullptr;
-  s->socket.non_blocking(true, bec);
   auto sa = to_sockaddr(options.bind);
   if (::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) != 0) {
     ec = std::error_code(errno, std::system_category());
@@ -156,17 +152,20 @@ udp_socket_impl::~udp_socket_impl() { close(); }
 sdk::udp_endpoint udp_socket_impl::local_endpoint() const noexcept {
   sockaddr_in sa{};
   socklen_t len = sizeof(sa);
-  if (state_->closed || ::getsockname(state_->socket.native_handle(), reinterpret_cast<sockaddr*>(&sa), &len) != 0)
+  if (state_->closed || ::getsockname(state_->fd, reinterpret_cast<sockaddr*>(&sa), &len) != 0)
     return {};
   return {sdk::ipv4_address(ntohl(sa.sin_addr.s_addr)), ntohs(sa.sin_port)};
 }
 
 void udp_socket_impl::start_receive(receive_handler handler) {
   state_->handler = std::move(handler);
-  if (state_->receiving) return;
+  if (state_->receiving || state_->closed) return;
   state_->receiving = true;
-  // Arm from the strand so the first wait is registered in order with the plugin's other work.
-  asio::dispatch(state_->exec->strand(), [s = state_] { s->arm(); });
+  std::error_code ec;
+  state_->poll_id = state_->exec->poller().add(state_->fd, state_, ec);
+  if (!state_->poll_id)
+    state_->exec->log().write_limited(log_level::error, "udp-poll",
+                                      fmt::format("cannot watch a UDP socket: {}", ec.message()));
 }
 
 bool udp_socket_impl::send_to(std::span<const std::byte> data, const sdk::udp_endpoint& to,
@@ -176,7 +175,7 @@ bool udp_socket_impl::send_to(std::span<const std::byte> data, const sdk::udp_en
     return false;
   }
   auto sa = to_sockaddr(to);
-  ssize_t n = ::sendto(state_->socket.native_handle(), data.data(), data.size(), MSG_DONTWAIT,
+  ssize_t n = ::sendto(state_->fd, data.data(), data.size(), MSG_DONTWAIT,
                        reinterpret_cast<sockaddr*>(&sa), sizeof(sa));
   if (n < 0) {
     ec = std::error_code(errno, std::system_category());
@@ -214,7 +213,7 @@ std::size_t udp_socket_impl::send_batch(std::span<const std::span<const std::byt
     return 0;
   }
   auto sa = to_sockaddr(to);
-  const int fd = state_->socket.native_handle();
+  const int fd = state_->fd;
   std::size_t sent = 0;
   while (state_->gso_usable && sent < datagrams.size()) {
     auto rest = datagrams.subspan(sent);
@@ -298,23 +297,24 @@ bool udp_socket_impl::send_via(std::span<const std::byte> data, const sdk::udp_e
     pi.ipi_spec_dst.s_addr = htonl(source.to_uint());
     std::memcpy(CMSG_DATA(c), &pi, sizeof(pi));
   }
-  if (::sendmsg(state_->socket.native_handle(), &msg, MSG_DONTWAIT) < 0) {
+  if (::sendmsg(state_->fd, &msg, MSG_DONTWAIT) < 0) {
     ec = std::error_code(errno, std::system_category());
     return false;
   }
   return true;
 }
 
-int udp_socket_impl::native_handle() const noexcept { return state_->closed ? -1 : state_->socket.native_handle(); }
+int udp_socket_impl::native_handle() const noexcept { return state_->closed ? -1 : state_->fd; }
 
 void udp_socket_impl::close() noexcept {
   if (state_->closed) return;
   state_->closed = true;
   // Destroy the plugin's handler now, while its code is certainly mapped.
   state_->handler = nullptr;
-  boost::system::error_code ec;
-  state_->socket.cancel(ec);
-  state_->socket.close(ec);
+  if (state_->poll_id) state_->exec->poller().remove(state_->poll_id, state_->fd);
+  state_->poll_id = 0;
+  ::close(state_->fd);
+  state_->fd = -1;
 }
 
 }  // namespace bootfw
