@@ -107,8 +107,9 @@ class udp_socket {
   /// Non-blocking send. Returns false with ec set when the kernel refused (e.g. EAGAIN): protocols
   /// that retransmit simply try again at their next timeout.
   virtual bool send_to(std::span<const std::byte> data, const udp_endpoint& to, std::error_code& ec) noexcept = 0;
-  /// Sends several datagrams to one peer in one system call where possible (sendmmsg).
-  /// Returns how many were sent.
+  /// Sends several datagrams to one peer, in order, each with its own boundaries: one system call where
+  /// possible (UDP GSO when all but the last have the same size, as a TFTP window does; else sendmmsg).
+  /// Returns how many were sent (fewer when the kernel queue is full).
   virtual std::size_t send_batch(std::span<const std::span<const std::byte>> datagrams, const udp_endpoint& to,
                                  std::error_code& ec) noexcept = 0;
   virtual void close() noexcept = 0;
