@@ -181,6 +181,13 @@ print(table)
 if micro:
     print("\nmicro-benchmarks (Google Benchmark):\n" + micro)
 print("\n" + machine)
+# Hand-written analysis below this heading survives re-runs: only the generated part above it is replaced.
+KEPT = "## Notes (kept by make bench)"
+kept = ""
+if out and os.path.exists(out):
+    text = open(out).read()
+    if KEPT in text:
+        kept = "\n" + text[text.index(KEPT):]
 if out:
     with open(out, "w") as f:
         f.write(f"""# bootfw performance, measured against its peers
@@ -218,4 +225,4 @@ DHCP-only runs stop launching new exchanges after {os.environ.get('BENCH_DHCP_LI
 ```
 {tftp_matrix or '(not run)'}
 ```
-""")
+""" + kept)
