@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include <array>
+#include <csignal>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -102,5 +104,43 @@ inline std::pair<int, std::string> run(const std::string& command) {
   int status = ::pclose(p);
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
 }
+
+/// The bootfw CLI as a child process (`bootfw --plugins FILE`), killed with SIGKILL at scope exit.
+struct bootfw_process {
+  pid_t pid = -1;
+  explicit bootfw_process(const std::string& plugins_toml) {
+    pid = ::fork();
+    if (pid == 0) {
+      ::execl(BOOTFW_CLI, BOOTFW_CLI, "--plugins", plugins_toml.c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+  }
+  bootfw_process(const bootfw_process&) = delete;
+  bootfw_process& operator=(const bootfw_process&) = delete;
+  /// SIGTERM: bootfw stops cleanly (journals closed and unlocked). Returns the wait status.
+  int stop() { return end(SIGTERM); }
+  /// SIGKILL: a crash at an arbitrary moment.
+  void kill9() { end(SIGKILL); }
+  bool alive() const { return pid > 0 && ::kill(pid, 0) == 0 && ::waitpid(pid, nullptr, WNOHANG) == 0; }
+  /// VmRSS from /proc/PID/status, in KiB (0 when unknown).
+  std::uint64_t rss_kib() const {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+    for (std::string line; std::getline(in, line);)
+      if (line.rfind("VmRSS:", 0) == 0) return std::stoull(line.substr(6));
+    return 0;
+  }
+  ~bootfw_process() { kill9(); }
+
+ private:
+  int end(int signal) {
+    int status = -1;
+    if (pid > 0) {
+      ::kill(pid, signal);
+      ::waitpid(pid, &status, 0);
+      pid = -1;
+    }
+    return status;
+  }
+};
 
 }  // namespace bootfw::test

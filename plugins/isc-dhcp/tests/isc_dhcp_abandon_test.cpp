@@ -24,47 +24,7 @@ subnet 192.168.24.0 netmask 255.255.255.0 {
 )";
 const ipv4_address a10(192, 168, 24, 10), a11(192, 168, 24, 11), a12(192, 168, 24, 12);
 
-// The fake host, with the gauges' values readable (the SDK's gauge has no getter).
-struct gauge_watching_host final : sdk::host {
-  struct watched_gauge final : sdk::gauge {
-    std::int64_t value = -1;  // never set
-    void set(std::int64_t v) noexcept override { value = v; }
-    void add(std::int64_t d) noexcept override { value += d; }
-  };
-  struct registry final : sdk::metrics_registry {
-    sdk::metrics_registry& inner;
-    std::map<std::string, watched_gauge, std::less<>> gauges;
-    explicit registry(sdk::metrics_registry& r) : inner(r) {}
-    sdk::counter& make_counter(std::string_view n, std::string_view h) override { return inner.make_counter(n, h); }
-    sdk::gauge& make_gauge(std::string_view n, std::string_view) override { return gauges[std::string(n)]; }
-  };
-  sdk::testing::fake_host& inner;
-  registry metrics_;
-  explicit gauge_watching_host(sdk::testing::fake_host& h) : inner(h), metrics_(h.metrics()) {}
-  std::int64_t gauge(const std::string& name) const {
-    auto it = metrics_.gauges.find(name);
-    return it == metrics_.gauges.end() ? -1 : it->second.value;
-  }
-
-  std::string_view instance_name() const noexcept override { return inner.instance_name(); }
-  sdk::logger& log() noexcept override { return inner.log(); }
-  sdk::metrics_registry& metrics() noexcept override { return metrics_; }
-  sdk::executor& exec() noexcept override { return inner.exec(); }
-  std::chrono::steady_clock::time_point now() const noexcept override { return inner.now(); }
-  std::chrono::system_clock::time_point wall_now() const noexcept override { return inner.wall_now(); }
-  std::string state_directory() const override { return inner.state_directory(); }
-  std::uint32_t interface_mtu(std::uint32_t i) const noexcept override { return inner.interface_mtu(i); }
-  sdk::boot_decision decide_boot(const sdk::client_facts& f) override { return inner.decide_boot(f); }
-  sdk::resolve_outcome resolve(const sdk::resolve_request& r) override { return inner.resolve(r); }
-  sdk::open_error probe(std::string_view p) override { return inner.probe(p); }
-  std::optional<sdk::client_record> find_client(ipv4_address a) const override { return inner.find_client(a); }
-  void record(const sdk::boot_event& e) noexcept override { inner.record(e); }
-};
-
 struct abandon_fixture : responder_fixture {
-  gauge_watching_host watched{host};
-  abandon_fixture() { serve_host = &watched; }
-
   std::int64_t wall() const {
     return std::chrono::duration_cast<std::chrono::seconds>(host.wall_now().time_since_epoch()).count();
   }
@@ -172,7 +132,7 @@ TEST_F(abandon_fixture, restart_keeps_the_abandon_time_also_for_journals_written
   EXPECT_FALSE(host.logged("Reclaiming"));
   seconds_pass(100);
   start({{"abandon_lease_seconds", 600}}, three_addresses);
-  EXPECT_EQ(watched.gauge("dhcp_free_addresses"), 2);  // .10 (abandon time up) and .11 (offer gone)
+  EXPECT_EQ(host.gauge_value("dhcp_free_addresses"), 2);  // .10 (abandon time up) and .11 (offer gone)
 }
 
 // A pool larger than one tick's work: 10 240 addresses, all leased, all expiring together.
@@ -186,7 +146,7 @@ subnet 192.168.0.0 netmask 255.255.0.0 {
 }
 )";
   start({}, big);
-  EXPECT_EQ(watched.gauge("dhcp_free_addresses"), 10240);
+  EXPECT_EQ(host.gauge_value("dhcp_free_addresses"), 10240);
   const std::uint32_t first = ipv4_address(192, 168, 32, 0).to_uint();
   for (std::uint32_t i = 0; i < 10240; ++i) {
     leases::lease l;
@@ -198,22 +158,22 @@ subnet 192.168.0.0 netmask 255.255.0.0 {
   }
   host.run_pending();
   start({}, big);  // the restarted responder marks them busy from the journal
-  EXPECT_EQ(watched.gauge("dhcp_free_addresses"), 0);
+  EXPECT_EQ(host.gauge_value("dhcp_free_addresses"), 0);
 
   host.advance(101s);  // all expired; the first tick
   EXPECT_EQ(host.counter_value("dhcp_sweep_freed_total"), 4096u);
-  EXPECT_EQ(watched.gauge("dhcp_free_addresses"), 0);  // no full pass yet
+  EXPECT_EQ(host.gauge_value("dhcp_free_addresses"), 0);  // no full pass yet
   host.advance(1s);
   EXPECT_EQ(host.counter_value("dhcp_sweep_freed_total"), 8192u);
   host.advance(1s);  // the pass ends
   EXPECT_EQ(host.counter_value("dhcp_sweep_freed_total"), 10240u);
-  EXPECT_EQ(watched.gauge("dhcp_free_addresses"), 10240);
+  EXPECT_EQ(host.gauge_value("dhcp_free_addresses"), 10240);
 
   // Leased again: the next full pass counts them as taken, and frees nothing more.
   const auto a = offer("52:54:00:00:00:01");
   acked("52:54:00:00:00:01", a, false);
   seconds_pass(3);
-  EXPECT_EQ(watched.gauge("dhcp_free_addresses"), 10239);
+  EXPECT_EQ(host.gauge_value("dhcp_free_addresses"), 10239);
   EXPECT_EQ(host.counter_value("dhcp_sweep_freed_total"), 10240u);
 }
 

@@ -30,24 +30,7 @@ std::vector<std::uint8_t> opt_u32(std::uint8_t code, std::uint32_t v) {
   return {code, 4, std::uint8_t(v >> 24), std::uint8_t(v >> 16), std::uint8_t(v >> 8), std::uint8_t(v)};
 }
 
-struct server_process {
-  pid_t pid = -1;
-  explicit server_process(const std::string& plugins_toml) {
-    pid = ::fork();
-    if (pid == 0) {
-      ::execl(BOOTFW_CLI, BOOTFW_CLI, "--plugins", plugins_toml.c_str(), static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-  }
-  void kill9() {
-    if (pid > 0) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, nullptr, 0);
-      pid = -1;
-    }
-  }
-  ~server_process() { kill9(); }
-};
+using server_process = bootfw::test::bootfw_process;
 
 struct client_run {
   udp_client sock;

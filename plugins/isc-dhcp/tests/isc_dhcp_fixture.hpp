@@ -38,7 +38,6 @@ struct responder_fixture : ::testing::Test {
   }();
   sdk::testing::fake_host host;
   std::unique_ptr<isc_dhcp_plugin> plugin;
-  sdk::host* serve_host = nullptr;  ///< the host the plugin gets, when not `host` itself (a wrapper of it)
 
   responder_fixture() {
     host.state_dir = dir;
@@ -59,7 +58,7 @@ struct responder_fixture : ::testing::Test {
     extra.emplace_back("dhcpd_conf", conf);
     auto cfg = config_node::table(extra);
     plugin = std::make_unique<isc_dhcp_plugin>();
-    plugin->configure(serve_host ? *serve_host : host, cfg);
+    plugin->configure(host, cfg);
     plugin->use_file_ops(ops);
     plugin->start();
   }

@@ -38,39 +38,7 @@ std::string renumbered_seed() {
   return text;
 }
 
-struct server_process {
-  pid_t pid = -1;
-  explicit server_process(const std::string& plugins_toml) {
-    pid = ::fork();
-    if (pid == 0) {
-      ::execl(BOOTFW_CLI, BOOTFW_CLI, "--plugins", plugins_toml.c_str(), static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-  }
-  /// SIGTERM: bootfw stops cleanly (the lease journal is closed and unlocked).
-  int stop() {
-    int status = -1;
-    if (pid > 0) {
-      ::kill(pid, SIGTERM);
-      ::waitpid(pid, &status, 0);
-      pid = -1;
-    }
-    return status;
-  }
-  bool alive() const { return pid > 0 && ::kill(pid, 0) == 0 && ::waitpid(pid, nullptr, WNOHANG) == 0; }
-  std::uint64_t rss_kib() const {
-    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-    for (std::string line; std::getline(in, line);)
-      if (line.rfind("VmRSS:", 0) == 0) return std::stoull(line.substr(6));
-    return 0;
-  }
-  ~server_process() {
-    if (pid > 0) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, nullptr, 0);
-    }
-  }
-};
+using server_process = bootfw::test::bootfw_process;
 
 /// The "relay agent": requests carry giaddr 127.24.0.1 and bootfw answers to this socket (RFC 2131 §4.1).
 struct relay_agent {

@@ -195,6 +195,11 @@ class fake_host final : public host {
     auto it = metrics_.counters.find(name);
     return it == metrics_.counters.end() ? 0 : it->second->value;
   }
+  /// The last value set on a gauge (0 when the plugin never made it).
+  std::int64_t gauge_value(const std::string& name) const {
+    auto it = metrics_.gauges.find(name);
+    return it == metrics_.gauges.end() ? 0 : it->second->value;
+  }
   /// Runs posted tasks and completed blocking work until none is left.
   std::size_t run_pending() { return exec_.run_pending(); }
   /// Advances the fake clock and fires due timers.
