@@ -128,7 +128,6 @@ struct server::impl {
         t.join();
     }
     threads.clear();
-    plugin_work.clear();
     if (owned_io) {
       // Run what the teardown posted (handlers releasing plugin objects; they may post to another loop).
       for (int round = 0; round < 2; ++round) {
