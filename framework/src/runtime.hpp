@@ -85,10 +85,11 @@ class instance_executor final : public sdk::executor, public std::enable_shared_
   bool stopped() const noexcept { return stopped_.load(); }
 
   strand_type& strand() noexcept { return strand_; }
-  /// One datagram-sized buffer for every socket of this executor: their receive callbacks are serialised
-  /// on the strand, so one suffices (a buffer per socket cost 64 KiB per TFTP transfer). Strand only.
+  /// Two datagram-sized slots for every socket of this executor (read with one recvmmsg): their receive
+  /// callbacks are serialised on the strand, so one pair suffices (a buffer per socket cost 64 KiB per TFTP
+  /// transfer). The second slot's pages are touched only when two datagrams are queued. Strand only.
   std::span<std::byte> receive_buffer() {
-    if (!receive_buffer_) receive_buffer_ = std::make_unique<std::array<std::byte, 65536>>();
+    if (!receive_buffer_) receive_buffer_ = std::make_unique_for_overwrite<std::array<std::byte, 2 * 65536>>();
     return *receive_buffer_;
   }
   runtime_context& context() noexcept { return ctx_; }
@@ -105,7 +106,7 @@ class instance_executor final : public sdk::executor, public std::enable_shared_
   named_logger& log_;
   strand_type strand_;
   std::atomic<bool> stopped_{false};
-  std::unique_ptr<std::array<std::byte, 65536>> receive_buffer_;
+  std::unique_ptr<std::array<std::byte, 2 * 65536>> receive_buffer_;
   std::once_flag poller_once_;
   std::shared_ptr<udp_poller> poller_;
 };
