@@ -36,9 +36,7 @@ struct udp_socket_impl::state : udp_poller::reader, std::enable_shared_from_this
   }
 
   // Called by the poller, on the executor's strand, while the socket is readable.
-  void on_readable(int budget) override {
-    if (!closed) drain(budget);
-  }
+  bool on_readable(int budget) override { return !closed && drain(budget); }
 
   // The receiving interface's name and address, looked up in the server's table at most once a second per
   // socket (the table itself refreshes once a second): a TFTP transfer gets an ACK per block, and the lookup
@@ -65,7 +63,8 @@ struct udp_socket_impl::state : udp_poller::reader, std::enable_shared_from_this
   // Reads up to `budget` queued datagrams; the poller reports the socket again while more are queued.
   // recvmmsg with two slots: a lockstep transfer has one ACK queued, and a short count tells the socket is
   // empty without the recvmsg that would only return EAGAIN (one system call per block saved).
-  void drain(int budget) {
+  // Returns true when the budget ran out before the queue was seen empty.
+  bool drain(int budget) {
     static constexpr std::size_t slots = 2;
     auto buffer = exec->receive_buffer();  // shared by the executor's sockets (we run on its strand)
     const std::size_t slot_size = buffer.size() / slots;
@@ -86,11 +85,12 @@ struct udp_socket_impl::state : udp_poller::reader, std::enable_shared_from_this
         m.msg_controllen = control[i].size();
       }
       const int got = ::recvmmsg(fd, msgs.data(), want, MSG_DONTWAIT, nullptr);
-      if (got <= 0) return;  // EAGAIN, or an ICMP error queued on the socket: nothing to deliver
+      if (got <= 0) return false;  // EAGAIN, or an ICMP error queued on the socket: nothing to deliver
       for (int i = 0; i < got && !closed; ++i) deliver(msgs[i], from[i], iov[i]);
       n += got;
-      if (unsigned(got) < want) return;  // the queue is empty: no EAGAIN probe
+      if (unsigned(got) < want) return false;  // the queue is empty: no EAGAIN probe
     }
+    return !closed;
   }
 
   void deliver(mmsghdr& m, const sockaddr_in& from, const iovec& iov) {
