@@ -10,6 +10,11 @@
 # and 50 clients again with windowsize 4 and 16.
 # Prints seconds per scenario, bootfw's ratio to the best peer, and each server's peak RSS (VmHWM of its
 # main process after the 50- and the 500-client storms). Numbers are for reports, never for tests.
+# The single-client scenarios run with every server on CPU 0 and the client on CPU 1 (PIN=0 turns that
+# off): a lockstep transfer is one wake-up per block on each side, and left to the scheduler a run lands
+# either on one core (a hand-off without wake-up latency, 4x faster here) or on two (an inter-processor
+# wake-up each way), which swamps the servers' differences. Two cores model two machines.
+# The storms run unpinned.
 # Environment: ATFTPD=path (else `atftpd` in PATH, else extracted with apt-get download into the work dir),
 # BOOTFW_THREADS (default 1), REPEAT (runs per measurement, best kept; default 2), KEEP=1 keeps the work dir.
 set -eu
@@ -95,13 +100,24 @@ EOF
 }
 var() { eval "echo \$$1_$(echo "$2" | tr -c 'a-z0-9\n' _)"; }
 
+PINNED=0
+[ "${PIN:-1}" = 1 ] && [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null && PINNED=1
+pin_servers() {  # $1 = CPU list for every server's threads (children forked later inherit it)
+  [ "$PINNED" = 1 ] || return 0
+  for p in $PIDS; do taskset -a -c -p "$1" "$p" >/dev/null 2>&1 || true; done
+}
 measure() {  # $1 scenario, rest: client arguments; every server in turn, best of $REPEAT runs each
   scenario=$1
   shift
+  run_client=$CLIENT
+  case " $* " in
+  *" --clients "*) pin_servers "0-$(($(nproc) - 1))" ;;
+  *) if [ "$PINNED" = 1 ]; then pin_servers 0; run_client="taskset -c 1 $CLIENT"; fi ;;
+  esac
   for s in $SERVERS; do
     best=fail
     for _ in $(seq "${REPEAT:-2}"); do
-      if out=$("$CLIENT" --port "$(var PORT "$s")" "$@" 2>&1); then
+      if out=$($run_client --port "$(var PORT "$s")" "$@" 2>&1); then
         secs=$(echo "$out" | sed -n 's/.*seconds=\([0-9.]*\).*/\1/p' | tail -1)
         if [ "$best" = fail ] || awk "BEGIN { exit !($secs < $best) }"; then best=$secs; fi
       fi
@@ -155,4 +171,5 @@ awk -v servers="$SERVERS" '
       if (best != "" && b != "fail" && b != "" && best + 0 > 0) printf " %16.2f\n", b / best; else printf " %16s\n", "-"
     }
   }' "$RESULTS"
+[ "$PINNED" = 1 ] && echo "(single-client rows: servers on CPU 0, client on CPU 1; storms unpinned)"
 echo "(seconds, except RSS_MB: VmHWM of the server's main process in MiB; tftpd-hpa forks and atftpd threads per client)"
