@@ -95,7 +95,10 @@ void instance_executor::run_blocking(std::function<void()> work, std::function<v
 }
 
 void instance_executor::run_and_wait(const std::function<void()>& fn) {
-  if (strand_.running_in_this_thread()) {
+  // On the strand, or with its loop gone (the loops have stopped: e.g. a journal flush on the blocking
+  // pool released the last reference to a pipeline after the teardown), nothing else can run it: call it
+  // here instead of waiting for a loop that will not come.
+  if (strand_.running_in_this_thread() || io_.stopped()) {
     fn();
     return;
   }

@@ -7,7 +7,9 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <boost/asio/post.hpp>
 #include <condition_variable>
+#include <future>
 #include <thread>
 
 #include "config.hpp"
@@ -128,6 +130,12 @@ struct server::impl {
         t.join();
     }
     threads.clear();
+    // Blocking work still running (a journal flush) may hold the last reference to a pipeline through a
+    // deferred reply, and then destroys it on the pool's thread: let it finish before the loops are polled
+    // one last time here, so that no strand runs on two threads at once.
+    std::promise<void> idle;
+    asio::post(blocking, [&idle] { idle.set_value(); });
+    idle.get_future().wait();
     if (owned_io) {
       // Run what the teardown posted (handlers releasing plugin objects; they may post to another loop).
       for (int round = 0; round < 2; ++round) {

@@ -5,6 +5,10 @@
 
 #include <fmt/format.h>
 
+#include <future>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
 #include <thread>
 
 #include "../support/dhcp_packets.hpp"
@@ -131,6 +135,41 @@ TEST(server, answers_dhcp_with_the_boot_policy_decision) {
   auto rec = srv.find_client(sdk::ipv4_address(192, 168, 24, 203));
   ASSERT_TRUE(rec) << "the ACK must be recorded for TFTP-side lookups";
   EXPECT_EQ(rec->mac.to_string(), "08:00:07:26:c0:a5");
+}
+
+TEST(server, stop_returns_while_blocking_work_holds_a_deferred_reply) {
+  // A responder's blocking work (a lease journal's fsync) holds a deferred reply past the teardown and
+  // lets go of it on the blocking-work thread: that last reference to the old pipeline must not make its
+  // destruction wait for event loops that have already stopped (server::stop() hung there).
+  temp_dir dir;
+  udp_client client;
+  auto toml = pipeline_toml(dir, free_port(), 0, client.port());
+  const std::string line = "address = \"192.168.24.203\"";
+  ASSERT_NE(toml.find(line), std::string::npos);
+  toml.replace(toml.find(line), line.size(), line + "\nhold_ms = 400");
+  auto srv = std::make_unique<server>(options_for(dir.write("plugins.toml", toml)));
+  srv->start();
+  auto ep = srv->dhcp_endpoint();
+  ASSERT_TRUE(ep);
+  test::dhcp_packet_spec spec;
+  spec.ciaddr = 0x7f000001;
+  spec.type = 3;
+  auto req = test::dhcp_request_bytes(spec);
+  client.send(req.data(), req.size(), ep->port);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the reply is now held by blocking work
+  std::promise<void> stopped;
+  auto done = stopped.get_future();
+  std::thread stopper([&] {
+    srv->stop();
+    srv.reset();
+    stopped.set_value();
+  });
+  if (done.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
+    std::fprintf(stderr, "server::stop() did not return within 10 s\n");
+    std::_Exit(1);  // the hung teardown cannot be joined
+  }
+  stopper.join();
+  EXPECT_FALSE(client.receive(200)) << "the held reply was never sent, so nothing may arrive";
 }
 
 TEST(server, two_servers_in_one_process_do_not_interfere) {
