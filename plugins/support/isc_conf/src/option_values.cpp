@@ -9,62 +9,67 @@ namespace {
 
 using t = option_type;
 // RFC 2132 (and RFC 4578 for 93/94/97) options, with the names and formats of ISC's common/tables.c.
-const std::array<option_definition, 44> standard_options{{
-    {"dhcp", "subnet-mask", 1, {t::ip_address, false}},
-    {"dhcp", "time-offset", 2, {t::int32, false}},
-    {"dhcp", "routers", 3, {t::ip_address, true}},
-    {"dhcp", "time-servers", 4, {t::ip_address, true}},
-    {"dhcp", "domain-name-servers", 6, {t::ip_address, true}},
-    {"dhcp", "log-servers", 7, {t::ip_address, true}},
-    {"dhcp", "lpr-servers", 9, {t::ip_address, true}},
-    {"dhcp", "host-name", 12, {t::text, false}},
-    {"dhcp", "boot-size", 13, {t::uint16, false}},
-    {"dhcp", "merit-dump", 14, {t::text, false}},
-    {"dhcp", "domain-name", 15, {t::text, false}},
-    {"dhcp", "swap-server", 16, {t::ip_address, false}},
-    {"dhcp", "root-path", 17, {t::text, false}},
-    {"dhcp", "extensions-path", 18, {t::text, false}},
-    {"dhcp", "ip-forwarding", 19, {t::boolean, false}},
-    {"dhcp", "default-ip-ttl", 23, {t::uint8, false}},
-    {"dhcp", "interface-mtu", 26, {t::uint16, false}},
-    {"dhcp", "broadcast-address", 28, {t::ip_address, false}},
-    {"dhcp", "static-routes", 33, {t::ip_address, true}},
-    {"dhcp", "nis-domain", 40, {t::text, false}},
-    {"dhcp", "nis-servers", 41, {t::ip_address, true}},
-    {"dhcp", "ntp-servers", 42, {t::ip_address, true}},
-    {"dhcp", "vendor-encapsulated-options", 43, {t::string, false}},
-    {"dhcp", "netbios-name-servers", 44, {t::ip_address, true}},
-    {"dhcp", "netbios-node-type", 46, {t::uint8, false}},
-    {"dhcp", "netbios-scope", 47, {t::text, false}},
-    {"dhcp", "dhcp-requested-address", 50, {t::ip_address, false}},
-    {"dhcp", "dhcp-lease-time", 51, {t::uint32, false}},
-    {"dhcp", "dhcp-option-overload", 52, {t::uint8, false}},
-    {"dhcp", "dhcp-message-type", 53, {t::uint8, false}},
-    {"dhcp", "dhcp-server-identifier", 54, {t::ip_address, false}},
-    {"dhcp", "dhcp-parameter-request-list", 55, {t::uint8, true}},
-    {"dhcp", "dhcp-message", 56, {t::text, false}},
-    {"dhcp", "dhcp-max-message-size", 57, {t::uint16, false}},
-    {"dhcp", "dhcp-renewal-time", 58, {t::uint32, false}},
-    {"dhcp", "dhcp-rebinding-time", 59, {t::uint32, false}},
-    {"dhcp", "vendor-class-identifier", 60, {t::string, false}},
-    {"dhcp", "dhcp-client-identifier", 61, {t::string, false}},
-    {"dhcp", "tftp-server-name", 66, {t::text, false}},
-    {"dhcp", "bootfile-name", 67, {t::text, false}},
-    {"dhcp", "user-class", 77, {t::string, false}},
-    {"dhcp", "pxe-system-type", 93, {t::uint16, true}},
-    {"dhcp", "pxe-interface-id", 94, {t::string, false}},
-    {"dhcp", "pxe-client-id", 97, {t::string, false}},
-}};
+// Built on first use rather than at load time: a program that links isc_conf but never reads a
+// dhcpd.conf (bootfw with its static plugin table, serving through the .so plugins) does not run this.
+const std::array<option_definition, 44>& standard_options() {
+  static const std::array<option_definition, 44> table{{
+      {"dhcp", "subnet-mask", 1, {t::ip_address, false}},
+      {"dhcp", "time-offset", 2, {t::int32, false}},
+      {"dhcp", "routers", 3, {t::ip_address, true}},
+      {"dhcp", "time-servers", 4, {t::ip_address, true}},
+      {"dhcp", "domain-name-servers", 6, {t::ip_address, true}},
+      {"dhcp", "log-servers", 7, {t::ip_address, true}},
+      {"dhcp", "lpr-servers", 9, {t::ip_address, true}},
+      {"dhcp", "host-name", 12, {t::text, false}},
+      {"dhcp", "boot-size", 13, {t::uint16, false}},
+      {"dhcp", "merit-dump", 14, {t::text, false}},
+      {"dhcp", "domain-name", 15, {t::text, false}},
+      {"dhcp", "swap-server", 16, {t::ip_address, false}},
+      {"dhcp", "root-path", 17, {t::text, false}},
+      {"dhcp", "extensions-path", 18, {t::text, false}},
+      {"dhcp", "ip-forwarding", 19, {t::boolean, false}},
+      {"dhcp", "default-ip-ttl", 23, {t::uint8, false}},
+      {"dhcp", "interface-mtu", 26, {t::uint16, false}},
+      {"dhcp", "broadcast-address", 28, {t::ip_address, false}},
+      {"dhcp", "static-routes", 33, {t::ip_address, true}},
+      {"dhcp", "nis-domain", 40, {t::text, false}},
+      {"dhcp", "nis-servers", 41, {t::ip_address, true}},
+      {"dhcp", "ntp-servers", 42, {t::ip_address, true}},
+      {"dhcp", "vendor-encapsulated-options", 43, {t::string, false}},
+      {"dhcp", "netbios-name-servers", 44, {t::ip_address, true}},
+      {"dhcp", "netbios-node-type", 46, {t::uint8, false}},
+      {"dhcp", "netbios-scope", 47, {t::text, false}},
+      {"dhcp", "dhcp-requested-address", 50, {t::ip_address, false}},
+      {"dhcp", "dhcp-lease-time", 51, {t::uint32, false}},
+      {"dhcp", "dhcp-option-overload", 52, {t::uint8, false}},
+      {"dhcp", "dhcp-message-type", 53, {t::uint8, false}},
+      {"dhcp", "dhcp-server-identifier", 54, {t::ip_address, false}},
+      {"dhcp", "dhcp-parameter-request-list", 55, {t::uint8, true}},
+      {"dhcp", "dhcp-message", 56, {t::text, false}},
+      {"dhcp", "dhcp-max-message-size", 57, {t::uint16, false}},
+      {"dhcp", "dhcp-renewal-time", 58, {t::uint32, false}},
+      {"dhcp", "dhcp-rebinding-time", 59, {t::uint32, false}},
+      {"dhcp", "vendor-class-identifier", 60, {t::string, false}},
+      {"dhcp", "dhcp-client-identifier", 61, {t::string, false}},
+      {"dhcp", "tftp-server-name", 66, {t::text, false}},
+      {"dhcp", "bootfile-name", 67, {t::text, false}},
+      {"dhcp", "user-class", 77, {t::string, false}},
+      {"dhcp", "pxe-system-type", 93, {t::uint16, true}},
+      {"dhcp", "pxe-interface-id", 94, {t::string, false}},
+      {"dhcp", "pxe-client-id", 97, {t::string, false}},
+  }};
+  return table;
+}
 
 }  // namespace
 
 const option_definition* find_standard_option(std::string_view name) noexcept {
-  for (const auto& d : standard_options)
+  for (const auto& d : standard_options())
     if (d.name == name) return &d;
   return nullptr;
 }
 const option_definition* find_standard_option(std::uint8_t code) noexcept {
-  for (const auto& d : standard_options)
+  for (const auto& d : standard_options())
     if (d.code == code) return &d;
   return nullptr;
 }
