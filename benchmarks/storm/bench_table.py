@@ -106,6 +106,16 @@ for n in storms:
         lambda c, n=n: field(storm_case(n, c), "server_peak_rss_kb", 1 / 1024))
     add(f"{label}: TFTP retransmissions", "low", lambda c, n=n: field(storm_case(n, c), "tftp_retransmits"))
 
+    def received(c, n=n):
+        """TFTP data received by the end, as a share of what all nodes need (scripts/bench's BENCH_NODE_BYTES):
+        how far a stack cut at the deadline had come."""
+        kv = storm_case(n, c)
+        per_node = float(os.environ.get("BENCH_NODE_BYTES", "0"))
+        if kv is None or "received_bytes" not in kv or per_node <= 0:
+            return None
+        return f"{100.0 * float(kv['received_bytes']) / (per_node * float(kv['nodes'])):.1f}"
+    add(f"{label}: TFTP data received by the end, % of all nodes' files", None, received)
+
 dhcp = lambda c: load(f"dhcp-{c}")
 add(f"DHCP relay DORA ({inflight} in flight), exchanges/s", "high", lambda c: field(dhcp(c), "rate_per_s"))
 add("DHCP exchanges completed", None,

@@ -10,7 +10,8 @@
 // --storm-deadline-s S ends the whole run S seconds after the first DISCOVER: nodes still booting then are
 // counted as not booted (cut=N in the output, deadline_hit=1), so a server that cannot boot every node costs
 // at most S seconds of a benchmark run. The figures (p50/p99/max, CPU, RSS) are those of the booted nodes and
-// of the server up to the cut.
+// of the server up to the cut; received_bytes counts every TFTP data byte received, of finished transfers or not
+// (how far the cut nodes had come).
 //
 // Prints one line of key=value figures (time to "booted" p50/p99/max in ms, failures, the server's CPU
 // seconds and peak RSS) and exits 0 only when every node booted. Numbers are reported, never judged here.
@@ -82,6 +83,7 @@ class storm_run {
     cpu_.baseline(idle_);
     peak_rss_ = idle_.rss_kb;
     sample();
+    s_.tftp.progress = &received_;
     t0_ = clock_type::now();
     if (s_.storm_deadline.count()) {
       deadline_.expires_after(s_.storm_deadline);
@@ -288,14 +290,14 @@ class storm_run {
     std::printf("mode=%s nodes=%u started=%u booted=%zu failed=%u p50_ms=%.1f p99_ms=%.1f max_ms=%.1f wall_s=%.3f rate_per_s=%.1f "
                 "dhcp_retransmits=%u naks=%u tftp_retransmits=%u config_requests=%u bytes=%llu server_cpu_s=%.2f "
                 "server_idle_rss_kb=%llu server_peak_rss_kb=%llu server_end_rss_kb=%llu server_idle_anon_kb=%llu "
-                "server_end_anon_kb=%llu cut=%u deadline_hit=%d deadline_s=%lld\n",
+                "server_end_anon_kb=%llu cut=%u deadline_hit=%d deadline_s=%lld received_bytes=%llu\n",
                 s_.dhcp_only ? "dhcp" : "storm", s_.nodes, next_, times_ms_.size(), failed_, pct(0.5), pct(0.99),
                 times_ms_.empty() ? 0.0 : times_ms_.back(), wall, wall > 0 ? double(times_ms_.size()) / wall : 0.0,
                 dhcp_retransmits_, naks_, tftp_retransmits_, config_requests_, (unsigned long long)bytes_,
                 cpu_.seconds(), (unsigned long long)idle_.rss_kb,
                 (unsigned long long)peak_rss_, (unsigned long long)final_.rss_kb, (unsigned long long)idle_.anon_kb,
                 (unsigned long long)final_.anon_kb, cut_, deadline_hit_ ? 1 : 0,
-                (long long)s_.storm_deadline.count());
+                (long long)s_.storm_deadline.count(), (unsigned long long)received_);
     return failed_ == 0 && times_ms_.size() == next_ ? 0 : 1;
   }
 
@@ -317,6 +319,7 @@ class storm_run {
   asio::steady_timer deadline_;
   bool deadline_hit_ = false;
   unsigned cut_ = 0;
+  std::uint64_t received_ = 0;  // TFTP data bytes received so far, finished transfers or not
 };
 
 settings parse(int argc, char** argv) {
