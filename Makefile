@@ -27,11 +27,12 @@ demo:
 	cmake --build --preset $(PRESET) -j $(JOBS)
 	RAMBOX=$(RAMBOX) scripts/demo $(BUILD_DIR)
 
+# Builds only what scripts/bench runs (target bootfw_bench_deps: no tests), and logs each phase's seconds.
 bench:
-	scripts/install-deps bench
-	cmake --preset $(PRESET) >/dev/null
-	cmake --build --preset $(PRESET) -j $(JOBS)
-	scripts/bench $(BUILD_DIR)
+	@t=$$(date +%s); scripts/install-deps bench && echo "bench: stage install-deps: $$(( $$(date +%s) - t )) s" >&2
+	@t=$$(date +%s); cmake --preset $(PRESET) >/dev/null && cmake --build --preset $(PRESET) -j $(JOBS) --target bootfw_bench_deps \
+	  && echo "bench: stage build: $$(( $$(date +%s) - t )) s" >&2
+	@t=$$(date +%s); scripts/bench $(BUILD_DIR); rc=$$?; echo "bench: stage scripts/bench: $$(( $$(date +%s) - t )) s" >&2; exit $$rc
 
 install: build
 	cmake --install $(BUILD_DIR) --prefix $(or $(PREFIX),/usr/local)

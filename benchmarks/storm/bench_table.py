@@ -47,7 +47,7 @@ def add(metric, better, getter):
         elif isinstance(v, str):
             texts[col] = v
         elif isinstance(v, tuple) and v[0] is INCOMPLETE:  # a figure over the nodes that booted only
-            texts[col] = (f"{v[1]:,.1f}" if abs(v[1]) < 1000 else f"{v[1]:,.0f}") + " (not all booted)"
+            texts[col] = (f"{v[1]:,.1f}" if abs(v[1]) < 1000 else f"{v[1]:,.0f}") + f" ({v[2]})"
         else:
             texts[col] = f"{v:,.1f}" if abs(v) < 1000 else f"{v:,.0f}"
             nums[col] = v
@@ -60,6 +60,13 @@ def field(kv, name, scale=1.0):
     if name not in kv:
         return f"failed ({kv.get('failed', '?')})"
     return float(kv[name]) * scale
+
+
+def cut_note(kv):
+    """How an incomplete storm ended: at the storm-wide deadline (bootfw_storm --storm-deadline-s) or not."""
+    if kv is not None and kv.get("deadline_hit") == "1":
+        return f"not all booted within {kv.get('deadline_s', '?')} s"
+    return "not all booted"
 
 
 def storm_label(s):
@@ -77,6 +84,8 @@ for n in storms:
             return None
         if "booted" not in kv:
             return f"failed ({kv.get('failed', '?')})"
+        if kv.get("deadline_hit") == "1":
+            return f"{kv['booted']}/{kv['nodes']} ({cut_note(kv)})"
         return f"{kv['booted']}/{kv['nodes']}"
     add(f"{label}: nodes booted", None, booted)
     def complete(kv):
@@ -86,7 +95,9 @@ for n in storms:
         kv = storm_case(n, c)
         v = field(kv, key, 0.001)
         # A time over the nodes that booted is not comparable with one over all nodes: no ratio.
-        return v if not isinstance(v, float) or complete(kv) else (INCOMPLETE, v)
+        if isinstance(v, float) and not complete(kv) and kv.get("booted") == "0":
+            return "none booted" + (" within " + kv.get("deadline_s", "?") + " s" if kv.get("deadline_hit") == "1" else "")
+        return v if not isinstance(v, float) or complete(kv) else (INCOMPLETE, v, cut_note(kv))
     add(f"{label}: time to last booted node, s", "low", lambda c: timing(c, "max_ms"))
     add(f"{label}: per-node boot p50, s", "low", lambda c: timing(c, "p50_ms"))
     add(f"{label}: per-node boot p99, s", "low", lambda c: timing(c, "p99_ms"))
@@ -95,11 +106,23 @@ for n in storms:
         lambda c, n=n: field(storm_case(n, c), "server_peak_rss_kb", 1 / 1024))
     add(f"{label}: TFTP retransmissions", "low", lambda c, n=n: field(storm_case(n, c), "tftp_retransmits"))
 
+    def received(c, n=n):
+        """TFTP data received by the end, as a share of what all nodes need (scripts/bench's BENCH_NODE_BYTES):
+        how far a stack cut at the deadline had come."""
+        kv = storm_case(n, c)
+        per_node = float(os.environ.get("BENCH_NODE_BYTES", "0"))
+        if kv is None or "received_bytes" not in kv or per_node <= 0:
+            return None
+        return f"{100.0 * float(kv['received_bytes']) / (per_node * float(kv['nodes'])):.1f}"
+    add(f"{label}: TFTP data received by the end, % of all nodes' files", None, received)
+
 dhcp = lambda c: load(f"dhcp-{c}")
 add(f"DHCP relay DORA ({inflight} in flight), exchanges/s", "high", lambda c: field(dhcp(c), "rate_per_s"))
 add("DHCP exchanges completed", None,
     lambda c: None if dhcp(c) is None else (f"{dhcp(c).get('booted', 0)}/{dhcp(c).get('started', '?')} "
-                                            f"(of {macs})"))
+                                            f"(of {macs})" + (f", {dhcp(c)['cut']} in flight cut at "
+                                                              f"{dhcp(c).get('deadline_s', '?')} s"
+                                                              if dhcp(c).get('cut', '0') != '0' else "")))
 add("DHCP NAKs received (retried from DISCOVER)", None, lambda c: field(dhcp(c), "naks"))
 add("DHCP DORA latency p50, ms", "low", lambda c: field(dhcp(c), "p50_ms"))
 add("DHCP DORA latency p99, ms", "low", lambda c: field(dhcp(c), "p99_ms"))
@@ -157,6 +180,13 @@ try:
 except OSError:
     pass
 
+stages = []  # (name, seconds) from scripts/bench's `stage`
+try:
+    stages = [l.rsplit(" ", 1) for l in open(os.path.join(results, "stages")) if l.strip()]
+except OSError:
+    pass
+stage_text = ", ".join(f"{name} {float(secs):.0f} s" for name, secs in stages)
+
 try:
     tftp_matrix = open(os.path.join(results, "tftp-matrix.txt")).read()
 except OSError:
@@ -212,8 +242,13 @@ echo before every offer); dnsmasq `--tftp-max=2000 --dhcp-lease-max=70000` (defa
 the storm); tftp-hpa standalone (`in.tftpd -L -s`), one forked child per transfer, counted in the process-tree
 RSS and (as reaped children) in CPU. Kea memfile writes its CSV without fsync; ISC dhcpd fsyncs its lease
 file on every commit; bootfw group-commits its journal before each ACK. State files are on the real disk.
-DHCP-only runs stop launching new exchanges after {os.environ.get('BENCH_DHCP_LIMIT_S', '60')} s (see
-"exchanges completed").
+DHCP-only runs stop launching new exchanges after {os.environ.get('BENCH_DHCP_LIMIT_S', '60')} s and end
+{os.environ.get('BENCH_DHCP_GRACE_S', '?')} s later; exchanges still in flight then are cut, not counted (see
+"exchanges completed"; the rate is completed exchanges per second of the whole run). Every storm of N nodes
+ends, for every stack alike, after max({os.environ.get('BENCH_STORM_MIN_S', '?')} s,
+N × {os.environ.get('BENCH_STORM_MS_PER_NODE', '?')} ms): a stack that has not booted all nodes by then shows
+"not all booted within … s", and its times, CPU and RSS are those up to the cut.
+Where this run's time went (scripts/bench stages): {stage_text or '(not recorded)'}.
 
 ## Micro-benchmarks
 

@@ -5,6 +5,13 @@
 //
 //   bootfw_storm --server 10.99.0.1 --relay 10.100.0.1 --nodes 200 [--concurrency N] [--windowsize 1]
 //                [--dhcp-only --inflight 64 --time-limit-s 60] [--server-pid PID]... [--first-index K]
+//                [--node-timeout-s 300] [--storm-deadline-s S]
+//
+// --storm-deadline-s S ends the whole run S seconds after the first DISCOVER: nodes still booting then are
+// counted as not booted (cut=N in the output, deadline_hit=1), so a server that cannot boot every node costs
+// at most S seconds of a benchmark run. The figures (p50/p99/max, CPU, RSS) are those of the booted nodes and
+// of the server up to the cut; received_bytes counts every TFTP data byte received, of finished transfers or not
+// (how far the cut nodes had come).
 //
 // Prints one line of key=value figures (time to "booted" p50/p99/max in ms, failures, the server's CPU
 // seconds and peak RSS) and exits 0 only when every node booted. Numbers are reported, never judged here.
@@ -40,6 +47,7 @@ struct settings {
   unsigned dhcp_retries = 4;  // PXE ROMs try 4 times with doubling timeouts (PXE 2.1 §2.2.1)
   std::chrono::seconds node_timeout{300};
   std::chrono::seconds time_limit{0};  // 0: none; else stop launching nodes after this long
+  std::chrono::seconds storm_deadline{0};  // 0: none; else end the run (all nodes) after this long
   std::vector<pid_t> server_pids;
   bool verbose = false;
 };
@@ -64,7 +72,7 @@ std::string hex_ip(std::uint32_t ip) {
 
 class storm_run {
  public:
-  storm_run(asio::io_context& io, settings s) : io_(io), s_(std::move(s)), relay_(io), sampler_(io) {}
+  storm_run(asio::io_context& io, settings s) : io_(io), s_(std::move(s)), relay_(io), sampler_(io), deadline_(io) {}
 
   int run() {
     relay_.open(udp::v4());
@@ -75,7 +83,14 @@ class storm_run {
     cpu_.baseline(idle_);
     peak_rss_ = idle_.rss_kb;
     sample();
+    s_.tftp.progress = &received_;
     t0_ = clock_type::now();
+    if (s_.storm_deadline.count()) {
+      deadline_.expires_after(s_.storm_deadline);
+      deadline_.async_wait([this](boost::system::error_code ec) {
+        if (!ec && active_ > 0) cut_at_deadline();
+      });
+    }
     nodes_.resize(s_.nodes);
     unsigned start = s_.concurrency ? std::min(s_.concurrency, s_.nodes) : s_.nodes;
     while (next_ < start) launch();
@@ -240,7 +255,18 @@ class storm_run {
       boost::system::error_code ec;
       relay_.close(ec);
       sampler_.cancel();
+      deadline_.cancel();
     }
+  }
+  /// The storm-wide deadline: the nodes still in flight are cut (neither booted nor failed) and the run ends
+  /// here; their TFTP transfers and timers are abandoned with the io_context, whose handlers never run again.
+  void cut_at_deadline() {
+    deadline_hit_ = true;
+    cut_ = active_;
+    end_ = clock_type::now();
+    final_ = storm::read_usage(s_.server_pids);
+    cpu_.sample(final_);
+    io_.stop();
   }
 
   void sample() {
@@ -264,13 +290,14 @@ class storm_run {
     std::printf("mode=%s nodes=%u started=%u booted=%zu failed=%u p50_ms=%.1f p99_ms=%.1f max_ms=%.1f wall_s=%.3f rate_per_s=%.1f "
                 "dhcp_retransmits=%u naks=%u tftp_retransmits=%u config_requests=%u bytes=%llu server_cpu_s=%.2f "
                 "server_idle_rss_kb=%llu server_peak_rss_kb=%llu server_end_rss_kb=%llu server_idle_anon_kb=%llu "
-                "server_end_anon_kb=%llu\n",
+                "server_end_anon_kb=%llu cut=%u deadline_hit=%d deadline_s=%lld received_bytes=%llu\n",
                 s_.dhcp_only ? "dhcp" : "storm", s_.nodes, next_, times_ms_.size(), failed_, pct(0.5), pct(0.99),
                 times_ms_.empty() ? 0.0 : times_ms_.back(), wall, wall > 0 ? double(times_ms_.size()) / wall : 0.0,
                 dhcp_retransmits_, naks_, tftp_retransmits_, config_requests_, (unsigned long long)bytes_,
                 cpu_.seconds(), (unsigned long long)idle_.rss_kb,
                 (unsigned long long)peak_rss_, (unsigned long long)final_.rss_kb, (unsigned long long)idle_.anon_kb,
-                (unsigned long long)final_.anon_kb);
+                (unsigned long long)final_.anon_kb, cut_, deadline_hit_ ? 1 : 0,
+                (long long)s_.storm_deadline.count(), (unsigned long long)received_);
     return failed_ == 0 && times_ms_.size() == next_ ? 0 : 1;
   }
 
@@ -289,6 +316,10 @@ class storm_run {
   storm::process_usage idle_, final_;
   storm::tree_cpu_meter cpu_;
   clock_type::time_point t0_, end_;
+  asio::steady_timer deadline_;
+  bool deadline_hit_ = false;
+  unsigned cut_ = 0;
+  std::uint64_t received_ = 0;  // TFTP data bytes received so far, finished transfers or not
 };
 
 settings parse(int argc, char** argv) {
@@ -313,6 +344,7 @@ settings parse(int argc, char** argv) {
     else if (a == "--dhcp-timeout-ms") s.dhcp_timeout = std::chrono::milliseconds(std::stoul(value()));
     else if (a == "--node-timeout-s") s.node_timeout = std::chrono::seconds(std::stoul(value()));
     else if (a == "--time-limit-s") s.time_limit = std::chrono::seconds(std::stoul(value()));
+    else if (a == "--storm-deadline-s") s.storm_deadline = std::chrono::seconds(std::stoul(value()));
     else if (a == "--server-pid") s.server_pids.push_back(pid_t(std::stol(value())));
     else if (a == "--verbose") s.verbose = true;
     else throw std::invalid_argument("unknown argument " + a);

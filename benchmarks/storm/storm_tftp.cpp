@@ -103,6 +103,7 @@ class tftp_read : public std::enable_shared_from_this<tftp_read> {
     gap_acked_ = false;
     std::size_t payload = n - 4;
     result_.bytes += payload;
+    if (options_.progress) *options_.progress += payload;
     if (keep_) result_.data.insert(result_.data.end(), p + 4, p + n);
     ++expected_;
     ++in_window_;

@@ -21,6 +21,7 @@ struct tftp_options {
   bool tsize = true;         ///< RFC 2349
   std::chrono::milliseconds timeout{1000};
   unsigned retries = 5;
+  std::uint64_t* progress = nullptr;  ///< when set, every data byte received is added here as it arrives
 };
 
 struct tftp_result {
