@@ -121,22 +121,29 @@ struct server::impl {
     stopping = true;
     work.reset();
     plugin_work.clear();
+    bool on_worker = false;
     for (auto& t : threads) {
       if (!t.joinable()) continue;
       // stop() from a handler on one of our workers: that worker leaves its loop when the handler returns.
-      if (t.get_id() == std::this_thread::get_id())
+      if (t.get_id() == std::this_thread::get_id()) {
+        on_worker = true;
         t.detach();
-      else
+      } else {
         t.join();
+      }
     }
     threads.clear();
-    // Blocking work still running (a journal flush) may hold the last reference to a pipeline through a
-    // deferred reply, and then destroys it on the pool's thread: let it finish before the loops are polled
-    // one last time here, so that no strand runs on two threads at once.
-    std::promise<void> idle;
-    asio::post(blocking, [&idle] { idle.set_value(); });
-    idle.get_future().wait();
     if (owned_io) {
+      // Blocking work still running (a journal flush) may hold the last reference to a pipeline through a
+      // deferred reply, and then destroys it on the pool's thread: let it finish before the loops are polled
+      // one last time here, so that no strand runs on two threads at once. Only when every loop of ours
+      // has ended: on a host's io_context, or on one of our workers, this thread may be the one that
+      // pool work waits for.
+      if (!on_worker) {
+        std::promise<void> idle;
+        asio::post(blocking, [&idle] { idle.set_value(); });
+        idle.get_future().wait();
+      }
       // Run what the teardown posted (handlers releasing plugin objects; they may post to another loop).
       for (int round = 0; round < 2; ++round) {
         for (auto& c : plugin_contexts) {
