@@ -107,13 +107,7 @@ struct udp_socket_impl::state : std::enable_shared_from_this<udp_socket_impl::st
         m.msg_controllen = control[i].size();
       }
       const int got = ::recvmmsg(fd, msgs.data(), want, MSG_DONTWAIT, nullptr);
-      if (got < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
-        // An ICMP error queued on the socket (ECONNREFUSED from a vanished client) is reported once and
-        // cleared; datagrams behind it are still queued and no new edge will announce them: read on.
-        ++n;
-        continue;
-      }
-      if (got <= 0) return false;  // the queue is empty
+      if (got <= 0) return false;  // EAGAIN, or an ICMP error queued on the socket: nothing to deliver
       for (int i = 0; i < got && !closed; ++i) deliver(msgs[i], from[i], iov[i]);
       n += got;
       if (unsigned(got) < want) return false;  // the queue is empty: no EAGAIN probe
