@@ -1,4 +1,5 @@
 #include "runtime.hpp"
+#include "udp_poller.hpp"
 
 #include <fmt/format.h>
 
@@ -76,6 +77,11 @@ void instance_executor::post(std::function<void()> fn) {
 }
 
 std::unique_ptr<sdk::timer> instance_executor::make_timer() { return std::make_unique<timer_impl>(shared_from_this()); }
+
+udp_poller& instance_executor::poller() {
+  std::call_once(poller_once_, [this] { poller_ = std::make_shared<udp_poller>(io_, strand_); });
+  return *poller_;
+}
 
 std::unique_ptr<sdk::udp_socket> instance_executor::open_udp(const sdk::udp_options& options, std::error_code& ec) {
   return udp_socket_impl::open(shared_from_this(), options, ec);

@@ -27,6 +27,7 @@
 namespace bootfw {
 
 class plugin_library;
+class udp_poller;
 
 /// What the pipeline offers a plugin through its host (implemented by the server's pipeline).
 class pipeline_services {
@@ -92,6 +93,8 @@ class instance_executor final : public sdk::executor, public std::enable_shared_
     return *receive_buffer_;
   }
   runtime_context& context() noexcept { return ctx_; }
+  /// The epoll set this executor's UDP sockets are read through (created on first use). Thread-safe.
+  udp_poller& poller();
   /// The event loop this executor's strand, sockets and timers live on.
   boost::asio::io_context& io() noexcept { return io_; }
   named_logger& log() noexcept { return log_; }
@@ -104,6 +107,8 @@ class instance_executor final : public sdk::executor, public std::enable_shared_
   strand_type strand_;
   std::atomic<bool> stopped_{false};
   std::unique_ptr<std::array<std::byte, 2 * 65536>> receive_buffer_;
+  std::once_flag poller_once_;
+  std::shared_ptr<udp_poller> poller_;
 };
 
 /// sdk::host for one plugin instance.

@@ -10,56 +10,33 @@
 
 #include <algorithm>
 #include <array>
-#include <boost/asio/dispatch.hpp>
-#include <boost/asio/post.hpp>
 #include <chrono>
 #include <cerrno>
 #include <cstring>
 
 #include "runtime.hpp"
-#include "reactor_wait.hpp"
+#include "udp_poller.hpp"
 
 namespace bootfw {
 
 
-struct udp_socket_impl::state : std::enable_shared_from_this<udp_socket_impl::state> {
+struct udp_socket_impl::state : udp_poller::reader, std::enable_shared_from_this<udp_socket_impl::state> {
   // Declared first so it is destroyed last: the executor holds the plugin library.
   std::shared_ptr<instance_executor> exec;
-  int fd = -1;
-  reactor_wait wait;  // readiness straight from Asio's reactor, re-armed without a system call
+  int fd = -1;  // read through the executor's poller, never registered with Asio's reactor itself
+  std::uint64_t poll_id = 0;
   receive_handler handler;
   bool closed = false;
   bool receiving = false;
   bool gso_usable = true;  // cleared the first time the kernel refuses UDP_SEGMENT on this socket
 
-  explicit state(std::shared_ptr<instance_executor> e) : exec(std::move(e)), wait(exec->io()) {}
-  ~state() {
-    wait.detach();
+  explicit state(std::shared_ptr<instance_executor> e) : exec(std::move(e)) {}
+  ~state() override {
     if (fd >= 0) ::close(fd);
   }
 
-  static constexpr int budget = 64;  ///< datagrams read per turn before others on the loop get theirs
-
-  void arm() {
-    if (closed) return;
-    wait.arm(shared_from_this(), &state::on_wait, this);
-  }
-  // From the io_context when the socket may be readable: read on the strand.
-  static void on_wait(void* target, bool aborted) {
-    auto* self = static_cast<state*>(target);
-    if (aborted) return;
-    boost::asio::dispatch(self->exec->strand(), [s = self->shared_from_this()] { s->on_readable(); });
-  }
-  // The socket is registered edge-triggered: an arrival is reported once. So either the queue was seen
-  // empty (then wait), or the budget ran out (then read again after whatever else waits on the loop).
-  void on_readable() {
-    if (closed) return;
-    if (drain(budget)) {
-      boost::asio::post(exec->strand(), [s = shared_from_this()] { s->on_readable(); });
-    } else {
-      arm();
-    }
-  }
+  // Called by the poller, on the executor's strand, while the socket is readable.
+  bool on_readable(int budget) override { return !closed && drain(budget); }
 
   // The receiving interface's name and address, looked up in the server's table at most once a second per
   // socket (the table itself refreshes once a second): a TFTP transfer gets an ACK per block, and the lookup
@@ -83,15 +60,16 @@ struct udp_socket_impl::state : std::enable_shared_from_this<udp_socket_impl::st
     return iface;
   }
 
-  // Reads up to `budget` queued datagrams. recvmmsg with two slots: a lockstep transfer has one ACK queued, and a short count tells the socket is
+  // Reads up to `budget` queued datagrams; the poller reports the socket again while more are queued.
+  // recvmmsg with two slots: a lockstep transfer has one ACK queued, and a short count tells the socket is
   // empty without the recvmsg that would only return EAGAIN (one system call per block saved).
   // Returns true when the budget ran out before the queue was seen empty.
-  bool drain(int limit) {
+  bool drain(int budget) {
     static constexpr std::size_t slots = 2;
     auto buffer = exec->receive_buffer();  // shared by the executor's sockets (we run on its strand)
     const std::size_t slot_size = buffer.size() / slots;
-    for (int n = 0; n < limit && !closed;) {
-      const unsigned want = unsigned(std::min<int>(int(slots), limit - n));
+    for (int n = 0; n < budget && !closed;) {
+      const unsigned want = unsigned(std::min<int>(int(slots), budget - n));
       std::array<sockaddr_in, slots> from{};
       std::array<iovec, slots> iov{};
       std::array<std::array<char, CMSG_SPACE(sizeof(in_pktinfo))>, slots> control;
@@ -200,13 +178,11 @@ void udp_socket_impl::start_receive(receive_handler handler) {
   state_->handler = std::move(handler);
   if (state_->receiving || state_->closed) return;
   state_->receiving = true;
-  if (auto ec = state_->wait.attach(state_->fd)) {
+  std::error_code ec;
+  state_->poll_id = state_->exec->poller().add(state_->fd, state_, ec);
+  if (!state_->poll_id)
     state_->exec->log().write_limited(log_level::error, "udp-poll",
                                       fmt::format("cannot watch a UDP socket: {}", ec.message()));
-    return;
-  }
-  // The first turn reads whatever arrived before the socket was watched; then it waits.
-  boost::asio::post(state_->exec->strand(), [s = state_] { s->on_readable(); });
 }
 
 bool udp_socket_impl::send_to(std::span<const std::byte> data, const sdk::udp_endpoint& to,
@@ -352,7 +328,8 @@ void udp_socket_impl::close() noexcept {
   state_->closed = true;
   // Destroy the plugin's handler now, while its code is certainly mapped.
   state_->handler = nullptr;
-  state_->wait.detach();  // a queued wait completes as cancelled and lets go of the state
+  if (state_->poll_id) state_->exec->poller().remove(state_->poll_id, state_->fd);
+  state_->poll_id = 0;
   ::close(state_->fd);
   state_->fd = -1;
 }
