@@ -116,7 +116,8 @@ TEST_F(udp_batch, large_blocks_and_a_single_datagram) {
 TEST_F(udp_batch, a_burst_larger_than_one_wake_up_is_read_without_more_traffic) {
   // The receive loop reads a bounded number of datagrams per wake-up (udp.cpp); what is left queued must
   // still be delivered when no further datagram arrives to wake the socket (a burst of RRQs, then silence).
-  // Asio's wait re-registers the socket (EPOLL_CTL_MOD), which re-reports a socket that is still readable.
+  // The epoll set sits edge-triggered in Asio's reactor: a pass that leaves datagrams queued must schedule
+  // the next pass itself (udp_poller::serve), since no new arrival will report them.
   sdk::udp_options o;
   o.bind = {sdk::ipv4_address(0x7f000001), 0};
   o.receive_buffer = 1 << 20;
