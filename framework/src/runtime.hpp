@@ -88,8 +88,11 @@ class instance_executor final : public sdk::executor, public std::enable_shared_
   /// Two datagram-sized slots for every socket of this executor (read with one recvmmsg): their receive
   /// callbacks are serialised on the strand, so one pair suffices (a buffer per socket cost 64 KiB per TFTP
   /// transfer). The second slot's pages are touched only when two datagrams are queued. Strand only.
+  static constexpr std::size_t receive_slots = 2;
+  static constexpr std::size_t receive_slot_bytes = 65536;  ///< any UDP datagram fits
+  using receive_buffer_type = std::array<std::byte, receive_slots * receive_slot_bytes>;
   std::span<std::byte> receive_buffer() {
-    if (!receive_buffer_) receive_buffer_ = std::make_unique_for_overwrite<std::array<std::byte, 2 * 65536>>();
+    if (!receive_buffer_) receive_buffer_ = std::make_unique_for_overwrite<receive_buffer_type>();
     return *receive_buffer_;
   }
   runtime_context& context() noexcept { return ctx_; }
@@ -106,7 +109,7 @@ class instance_executor final : public sdk::executor, public std::enable_shared_
   named_logger& log_;
   strand_type strand_;
   std::atomic<bool> stopped_{false};
-  std::unique_ptr<std::array<std::byte, 2 * 65536>> receive_buffer_;
+  std::unique_ptr<receive_buffer_type> receive_buffer_;
   std::once_flag poller_once_;
   std::shared_ptr<udp_poller> poller_;
 };

@@ -65,9 +65,9 @@ struct udp_socket_impl::state : udp_poller::reader, std::enable_shared_from_this
   // empty without the recvmsg that would only return EAGAIN (one system call per block saved).
   // Returns true when the budget ran out before the queue was seen empty.
   bool drain(int budget) {
-    static constexpr std::size_t slots = 2;
+    constexpr std::size_t slots = instance_executor::receive_slots;
+    constexpr std::size_t slot_size = instance_executor::receive_slot_bytes;
     auto buffer = exec->receive_buffer();  // shared by the executor's sockets (we run on its strand)
-    const std::size_t slot_size = buffer.size() / slots;
     for (int n = 0; n < budget && !closed;) {
       const unsigned want = unsigned(std::min<int>(int(slots), budget - n));
       std::array<sockaddr_in, slots> from{};
