@@ -136,8 +136,8 @@ void udp_poller::on_wait_done(bool aborted) {
 }
 
 void udp_poller::pass() {
-  const int n = ::epoll_wait(epoll_fd_, pass_events_.data(), max_events, 0);
-  serve(pass_events_, n);
+  op_->count = ::epoll_wait(epoll_fd_, op_->ready.data(), max_events, 0);
+  serve(op_->ready, op_->count);
 }
 
 void udp_poller::serve(const events& ev, int n) {

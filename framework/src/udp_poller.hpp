@@ -62,7 +62,7 @@ class udp_poller : public std::enable_shared_from_this<udp_poller> {
   using events = std::array<epoll_event, max_events>;
 
   void arm();                           // strand only
-  void pass();                          // strand only: epoll_wait, then serve
+  void pass();                          // strand only: epoll_wait into op_->ready, then serve
   void serve(const events& ev, int n);  // strand only
   void on_wait_done(bool aborted);      // strand only
 
@@ -74,9 +74,10 @@ class udp_poller : public std::enable_shared_from_this<udp_poller> {
   std::unordered_map<std::uint64_t, std::shared_ptr<reader>> readers_;
   std::uint64_t next_id_ = 1;
   bool armed_ = false;
-  std::unique_ptr<wait_op> op_;                 // the one wait; in Asio's queue while armed_
+  // The one wait. Queued in Asio's reactor only between arm() and its completion; a pass never runs then,
+  // so pass() reuses its event array.
+  std::unique_ptr<wait_op> op_;
   std::vector<std::shared_ptr<reader>> ready_;  // strand only: this pass's readers
-  events pass_events_{};                        // strand only
 };
 
 }  // namespace bootfw
