@@ -55,7 +55,7 @@ pipeline::pipeline(runtime_context& ctx, client_sessions& sessions, const server
     slot->entry = e;
     slot->library = load_plugin_library(e.library_path, e.kind, loader);
     auto state_dir = (std::filesystem::path(config.state_directory) / e.name).string();
-    slot->host = std::make_unique<plugin_host>(ctx, e.name, slot->library, state_dir);
+    slot->host = std::make_unique<plugin_host>(ctx, e.name, slot->library, state_dir, ctx.context_for(e.kind));
     slot->host->attach(this);
     slot->instance = create_instance(slot->library);
     chains_[std::size_t(e.kind)].push_back(slot.get());

@@ -143,12 +143,12 @@ void instance_executor::guarded(const char* what, const std::function<void()>& f
 }
 
 plugin_host::plugin_host(runtime_context& ctx, std::string instance, std::shared_ptr<const plugin_library> lib,
-                         std::string state_directory)
+                         std::string state_directory, boost::asio::io_context& loop)
     : ctx_(ctx),
       name_(std::move(instance)),
       log_(ctx.sink, name_),
       metrics_(ctx.metrics, name_),
-      executor_(std::make_shared<instance_executor>(ctx, std::move(lib), log_, &ctx.plugin_context())),
+      executor_(std::make_shared<instance_executor>(ctx, std::move(lib), log_, &loop)),
       state_dir_(std::move(state_directory)) {}
 
 plugin_host::~plugin_host() { executor_->mark_stopped(); }

@@ -5,20 +5,20 @@
 // std::function made by plugin code, holds the instance_executor, which holds the plugin's library.
 #pragma once
 
+#include <bootfw/sdk/abi.hpp>
 #include <bootfw/sdk/host.hpp>
 
 #include <array>
 #include <atomic>
-#include <mutex>
 #include <boost/asio/io_context.hpp>
-#include <atomic>
-#include <vector>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "interfaces.hpp"
 #include "log.hpp"
@@ -57,6 +57,14 @@ struct runtime_context {
   boost::asio::io_context& plugin_context() noexcept {
     if (plugin_io.empty()) return io;
     return *plugin_io[next_plugin_io.fetch_add(1, std::memory_order_relaxed) % plugin_io.size()];
+  }
+  /// The loop an instance of this kind lives on. A DHCP exchange goes from the DHCP service (on `io`) to
+  /// each dhcp-responder and, from there, to the boot-policies: those share `io`, so that an exchange does
+  /// not wake a second thread twice (service → responder → service). The other kinds (the TFTP transfers
+  /// and what they call) are spread over plugin_io and leave `io` to DHCP.
+  boost::asio::io_context& context_for(sdk::plugin_kind kind) noexcept {
+    if (kind == sdk::plugin_kind::dhcp_responder || kind == sdk::plugin_kind::boot_policy) return io;
+    return plugin_context();
   }
 };
 
@@ -117,8 +125,9 @@ class instance_executor final : public sdk::executor, public std::enable_shared_
 /// sdk::host for one plugin instance.
 class plugin_host final : public sdk::host {
  public:
+  /// The instance's strand, sockets and timers run on `loop` (ctx.context_for(kind)).
   plugin_host(runtime_context& ctx, std::string instance, std::shared_ptr<const plugin_library> lib,
-              std::string state_directory);
+              std::string state_directory, boost::asio::io_context& loop);
   ~plugin_host() override;
 
   void attach(pipeline_services* pipeline) noexcept { pipeline_ = pipeline; }
