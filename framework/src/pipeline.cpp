@@ -120,10 +120,6 @@ void pipeline::stop() noexcept {
 
 const std::vector<plugin_slot*>& pipeline::chain(sdk::plugin_kind kind) const { return chains_[std::size_t(kind)]; }
 
-void pipeline::note(std::string line) const {
-  if (trace_) trace_->push_back(std::move(line));
-}
-
 sdk::boot_decision pipeline::decide_boot(const sdk::client_facts& facts) {
   for (auto* s : chain(sdk::plugin_kind::boot_policy)) {
     auto* policy = static_cast<sdk::boot_policy*>(s->instance.get());
@@ -136,32 +132,34 @@ sdk::boot_decision pipeline::decide_boot(const sdk::client_facts& facts) {
       threw = false;
     });
     if (threw) {
-      note(fmt::format("boot-policy {}: threw (see log); no boot for this request", s->entry.name));
+      note([&] { return fmt::format("boot-policy {}: threw (see log); no boot for this request", s->entry.name); });
       sdk::boot_decision refuse;
       refuse.boot = false;
       refuse.reason = fmt::format("boot-policy '{}' failed", s->entry.name);
       return refuse;
     }
     if (v == sdk::verdict::pass) {
-      note(fmt::format("boot-policy {}: pass{}", s->entry.name, d.reason.empty() ? "" : " (" + d.reason + ")"));
+      note([&] {
+        return fmt::format("boot-policy {}: pass{}", s->entry.name, d.reason.empty() ? "" : " (" + d.reason + ")");
+      });
       continue;
     }
     if (v == sdk::verdict::drop) d.boot = false;
     if (d.reason.empty()) d.reason = "decided";
     d.reason = fmt::format("{}: {}", s->entry.name, d.reason);
-    note(fmt::format("boot-policy {}", d.reason));
+    note([&] { return fmt::format("boot-policy {}", d.reason); });
     return d;
   }
   sdk::boot_decision none;
   none.boot = false;
   none.reason = "no boot-policy answered";
-  note(none.reason);
+  note([&] { return none.reason; });
   return none;
 }
 
 sdk::resolve_outcome pipeline::open_from_providers(const std::string& path, bool traced) {
   auto note_step = [&](std::string line) {
-    if (traced) note(std::move(line));
+    if (traced) note([&] { return std::move(line); });
   };
   sdk::resolve_outcome out;
   out.error = sdk::open_error::not_found;
@@ -205,8 +203,10 @@ sdk::resolve_outcome pipeline::resolve(const sdk::resolve_request& request) {
     s->host->executor_impl().guarded("config-resolver", [&] { v = resolver->resolve(r, result); });
     if (v == sdk::verdict::pass) continue;
     if (v == sdk::verdict::drop || v == sdk::verdict::defer) {
-      note(fmt::format("config-resolver {}: refused {}{}", s->entry.name, path,
-                       result.reason.empty() ? "" : " (" + result.reason + ")"));
+      note([&] {
+        return fmt::format("config-resolver {}: refused {}{}", s->entry.name, path,
+                           result.reason.empty() ? "" : " (" + result.reason + ")");
+      });
       sdk::resolve_outcome out;
       out.error = sdk::open_error::access_denied;
       out.decided_by = s->entry.name;
@@ -215,16 +215,20 @@ sdk::resolve_outcome pipeline::resolve(const sdk::resolve_request& request) {
     }
     decided += (decided.empty() ? "" : " → ") + s->entry.name;
     if (result.generated) {
-      note(fmt::format("config-resolver {}: generated {} ({} bytes){}", s->entry.name, path, result.content.size(),
-                       result.reason.empty() ? "" : ": " + result.reason));
+      note([&] {
+        return fmt::format("config-resolver {}: generated {} ({} bytes){}", s->entry.name, path, result.content.size(),
+                           result.reason.empty() ? "" : ": " + result.reason);
+      });
       sdk::resolve_outcome out;
       out.resolved_path = path + " (generated)";
       out.opened = std::make_shared<memory_artifact>(out.resolved_path, std::move(result.content));
       out.decided_by = decided;
       return out;
     }
-    note(fmt::format("config-resolver {}: {} → {}{}", s->entry.name, path, result.path,
-                     result.reason.empty() ? "" : " (" + result.reason + ")"));
+    note([&] {
+      return fmt::format("config-resolver {}: {} → {}{}", s->entry.name, path, result.path,
+                         result.reason.empty() ? "" : " (" + result.reason + ")");
+    });
     path = result.path;
     break;  // the first resolver that answers decides
   }

@@ -58,7 +58,11 @@ class pipeline final : public pipeline_services {
 
  private:
   sdk::resolve_outcome open_from_providers(const std::string& path, bool traced);
-  void note(std::string line) const;
+  /// One trace line, built only when a trace is being taken (decide_boot runs for every DHCP message).
+  template <class Make>
+  void note(Make&& make) const {
+    if (trace_) trace_->push_back(std::forward<Make>(make)());
+  }
   runtime_context& ctx_;
   client_sessions& sessions_;
   std::vector<std::unique_ptr<plugin_slot>> slots_;

@@ -1,7 +1,7 @@
 #include "dhcp/codec.hpp"
 
 #include <algorithm>
-#include <map>
+#include <array>
 
 namespace bootfw::dhcp {
 
@@ -26,14 +26,42 @@ std::string c_string(std::span<const std::uint8_t> field) {
   return std::string(field.begin(), end);
 }
 
-// Options accumulated in first-seen order; a repeated code is concatenated (RFC 3396 §6).
+// Options accumulated in first-seen order; a repeated code is concatenated (RFC 3396 §6). The pieces are
+// only referenced here (spans into the datagram), chained per code; each option's value is built once, at
+// its final size, by take().
 struct option_accumulator {
-  std::vector<std::uint8_t> order;
-  std::map<std::uint8_t, bytes> values;
+  struct piece {
+    std::span<const std::uint8_t> bytes;
+    std::int32_t next = -1;
+  };
+  std::vector<piece> pieces;
+  std::array<std::int32_t, 256> first{}, last{};
+  std::array<std::uint32_t, 256> length{};
+  std::array<std::uint8_t, 256> order{};
+  std::size_t codes = 0;
+  option_accumulator() {
+    first.fill(-1);
+    pieces.reserve(32);
+  }
   void add(std::uint8_t code, std::span<const std::uint8_t> v) {
-    auto [it, fresh] = values.try_emplace(code);
-    if (fresh) order.push_back(code);
-    it->second.insert(it->second.end(), v.begin(), v.end());
+    const auto at = std::int32_t(pieces.size());
+    pieces.push_back({v});
+    if (first[code] < 0) {
+      first[code] = at;
+      order[codes++] = code;
+    } else {
+      pieces[std::size_t(last[code])].next = at;
+    }
+    last[code] = at;
+    length[code] += std::uint32_t(v.size());
+  }
+  bool has(std::uint8_t code) const noexcept { return first[code] >= 0; }
+  bytes take(std::uint8_t code) const {
+    bytes v;
+    v.reserve(length[code]);
+    for (auto i = first[code]; i >= 0; i = pieces[std::size_t(i)].next)
+      v.insert(v.end(), pieces[std::size_t(i)].bytes.begin(), pieces[std::size_t(i)].bytes.end());
+    return v;
   }
 };
 
@@ -112,12 +140,13 @@ decode_result decode(std::span<const std::uint8_t> d) {
   if (!parse_area(d.subspan(fixed_header_size + 4), acc, true, r.detail, "options")) return r;
   // RFC 2132 §9.3: overload 1 = file, 2 = sname, 3 = both; RFC 3396 §5: options, then file, then sname.
   std::uint8_t overload = 0;
-  if (auto it = acc.values.find(opt::overload); it != acc.values.end()) {
-    if (it->second.size() != 1 || it->second[0] < 1 || it->second[0] > 3) {
+  if (acc.has(opt::overload)) {
+    auto v = acc.take(opt::overload);
+    if (v.size() != 1 || v[0] < 1 || v[0] > 3) {
       r.detail = "malformed option overload (52)";
       return r;
     }
-    overload = it->second[0];
+    overload = v[0];
   }
   if (overload & 1) {
     if (!parse_area(file, acc, false, r.detail, "file (overloaded)")) return r;
@@ -129,12 +158,12 @@ decode_result decode(std::span<const std::uint8_t> d) {
   } else {
     m.sname = c_string(sname);
   }
-  if (auto t = acc.values.find(opt::message_type); t != acc.values.end() && t->second.size() != 1) {
+  if (acc.has(opt::message_type) && acc.length[opt::message_type] != 1) {
     r.detail = "message type option (53) must be one byte";
     return r;
   }
-  for (auto code : acc.order)
-    if (code != opt::overload) m.options.set(code, std::move(acc.values[code]));
+  for (std::size_t i = 0; i < acc.codes; ++i)
+    if (acc.order[i] != opt::overload) m.options.set(acc.order[i], acc.take(acc.order[i]));
   r.message = std::move(m);
   return r;
 }
@@ -151,8 +180,10 @@ encode_limits limits_for(const sdk::dhcp_message& request) {
 namespace {
 
 // One option as it goes on the wire: code/len/value, split in 255-byte pieces (RFC 3396 §7).
-bytes wire_form(std::uint8_t code, const bytes& value) {
-  bytes out;
+std::size_t wire_size(std::size_t value_size) {
+  return value_size + 2 * std::max<std::size_t>(1, (value_size + 254) / 255);
+}
+void append_wire(bytes& out, std::uint8_t code, std::span<const std::uint8_t> value) {
   std::size_t at = 0;
   do {
     std::size_t n = std::min<std::size_t>(255, value.size() - at);
@@ -161,7 +192,6 @@ bytes wire_form(std::uint8_t code, const bytes& value) {
     out.insert(out.end(), value.begin() + long(at), value.begin() + long(at + n));
     at += n;
   } while (at < value.size());
-  return out;
 }
 
 // Fills option areas in order; an option goes whole into the first area with room for it.
@@ -178,6 +208,7 @@ std::vector<std::uint8_t> encode(const sdk::dhcp_message& reply, const encode_li
   // the responder set them. Opt 82 is handled separately: it must be echoed, and last (RFC 3046 §2.2).
   std::vector<const sdk::dhcp_options::entry*> ordered;
   const auto& entries = reply.options.entries();
+  ordered.reserve(entries.size());
   auto take = [&](std::uint8_t code) {
     for (auto& e : entries)
       if (e.first == code && std::find(ordered.begin(), ordered.end(), &e) == ordered.end()) ordered.push_back(&e);
@@ -189,9 +220,9 @@ std::vector<std::uint8_t> encode(const sdk::dhcp_message& reply, const encode_li
 
   bytes relay;
   if (auto own = reply.options.find(opt::relay_agent_info))
-    relay = wire_form(opt::relay_agent_info, bytes(own->begin(), own->end()));
+    append_wire(relay, opt::relay_agent_info, *own);
   else if (limits.relay_info)
-    relay = wire_form(opt::relay_agent_info, *limits.relay_info);
+    append_wire(relay, opt::relay_agent_info, *limits.relay_info);
 
   std::size_t max_size = std::max(limits.max_size, std::size_t(576 - ip_udp_overhead));
   if (relay.size() > 128) relay.clear();  // an absurd opt 82 (RFC 3046 sub-options are short) is not echoed
@@ -199,20 +230,23 @@ std::vector<std::uint8_t> encode(const sdk::dhcp_message& reply, const encode_li
   area main{max_size - fixed_header_size - 4 - 1 - 3 - relay.size(), {}};
   area file{reply.file.empty() ? 127u : 0u, {}};   // 128 bytes, END excluded
   area sname{reply.sname.empty() ? 63u : 0u, {}};  // 64 bytes, END excluded
+  main.data.reserve(main.capacity);
   for (auto* e : ordered) {
     if (e->first == opt::pad || e->first == opt::end || e->first == opt::overload ||
         e->first == opt::relay_agent_info)
       continue;
-    auto w = wire_form(e->first, e->second);
+    const auto n = wire_size(e->second.size());
     for (auto* a : {&main, &file, &sname})
-      if (a->fits(w.size())) {
-        a->data.insert(a->data.end(), w.begin(), w.end());
+      if (a->fits(n)) {
+        append_wire(a->data, e->first, e->second);
         break;
       }  // an option that fits nowhere is left out
   }
   std::uint8_t overload = (file.data.empty() ? 0 : 1) | (sname.data.empty() ? 0 : 2);
 
-  bytes out(fixed_header_size, 0);
+  bytes out;
+  out.reserve(std::max<std::size_t>(min_message_size, fixed_header_size + 4 + 3 + main.data.size() + relay.size() + 1));
+  out.resize(fixed_header_size, 0);
   out[0] = reply.op;
   out[1] = reply.htype;
   out[2] = std::min<std::uint8_t>(reply.hlen, 16);

@@ -1,7 +1,7 @@
 // Evaluation of a parsed dhcpd.conf for one client: class matching (dhcp-eval(5)), host lookup, permit
 // lists, and ISC's scope precedence for parameters and options.
 #include <algorithm>
-#include <map>
+#include <array>
 
 #include <bootfw/isc_conf/isc_conf.hpp>
 
@@ -15,35 +15,74 @@ void put_u16(bytes& out, std::uint16_t v) {
   out.push_back(std::uint8_t(v));
 }
 
-/// A scope with a name for resolved_parameters::decided_by.
-struct named_scope {
-  const parameters* params;
-  std::string name;
+/// The scopes that apply to a client, highest precedence first (see isc_conf.hpp): host, classes (in
+/// file order), pool, subnet, shared-network, global. Resolved several times per DHCP exchange, so it
+/// stays on the stack unless a client is in more than `inline_scopes` - 5 classes.
+class scope_list {
+ public:
+  static constexpr std::size_t inline_scopes = 16;
+  scope_list(const client_match& m, const pool_decl* pool) {
+    if (m.host) push(&m.host->params);
+    for (const auto* c : m.classes) push(&c->params);
+    const subnet_decl* subnet = m.subnet;
+    if (pool) {
+      push(&pool->params);
+      if (pool->subnet >= 0 && m.model) subnet = &m.model->subnets[std::size_t(pool->subnet)];
+    }
+    if (subnet) push(&subnet->params);
+    if (m.shared_network) push(&m.shared_network->params);
+    if (m.model) push(&m.model->global);
+  }
+  const parameters* const* begin() const noexcept { return more_.empty() ? fixed_.data() : more_.data(); }
+  const parameters* const* end() const noexcept { return begin() + size_; }
+
+ private:
+  void push(const parameters* p) {
+    if (size_ < inline_scopes && more_.empty()) {
+      fixed_[size_++] = p;
+      return;
+    }
+    if (more_.empty()) more_.assign(fixed_.begin(), fixed_.begin() + long(size_));
+    more_.push_back(p);
+    ++size_;
+  }
+  std::array<const parameters*, inline_scopes> fixed_{};
+  std::vector<const parameters*> more_;
+  std::size_t size_ = 0;
 };
 
-std::vector<named_scope> named_scopes(const client_match& m, const pool_decl* pool) {
-  std::vector<named_scope> out;
-  if (m.host) out.push_back({&m.host->params, "host " + m.host->name});
-  for (const auto* c : m.classes) out.push_back({&c->params, "class " + c->name});
-  const subnet_decl* subnet = m.subnet;
-  if (pool) {
-    out.push_back({&pool->params, "pool at " + pool->where.to_string()});
-    if (pool->subnet >= 0 && m.model) subnet = &m.model->subnets[std::size_t(pool->subnet)];
-  }
-  if (subnet) out.push_back({&subnet->params, "subnet " + subnet->network.to_string()});
-  if (m.shared_network) out.push_back({&m.shared_network->params, "shared-network " + m.shared_network->name});
-  if (m.model) out.push_back({&m.model->global, "global scope"});
-  return out;
+template <class T, class F>
+std::optional<T> first_set(const scope_list& scopes, F get) {
+  for (const auto* s : scopes)
+    if (const auto& v = get(*s)) return *v;
+  return std::nullopt;
 }
 
-template <class T, class F>
-std::optional<T> first_set(const std::vector<named_scope>& scopes, F get, std::vector<std::string>& decided_by) {
-  for (const auto& s : scopes)
-    if (const auto& v = get(*s.params)) {
-      if (std::find(decided_by.begin(), decided_by.end(), s.name) == decided_by.end()) decided_by.push_back(s.name);
-      return *v;
-    }
-  return std::nullopt;
+/// For each code of one option space, the setting of the highest-precedence scope that has it.
+template <class Scopes>
+std::array<const option_setting*, 256> effective_options(const Scopes& scopes, std::string_view space) {
+  std::array<const option_setting*, 256> chosen{};
+  for (const auto* p : scopes)
+    for (const auto& o : p->options)
+      if (o.space == space && !chosen[o.code]) chosen[o.code] = &o;
+  return chosen;
+}
+
+template <class Scopes>
+std::vector<std::uint8_t> encode_space(const Scopes& scopes, std::string_view space) {
+  const auto chosen = effective_options(scopes, space);
+  bytes out;
+  // RFC 2132 §8.4: encapsulated vendor options use the code/len/value layout of the options field.
+  for (std::size_t code = 0; code < chosen.size(); ++code) {
+    const auto* o = chosen[code];
+    if (!o) continue;
+    if (out.size() + 2 + o->value.size() > 255) break;  // opt 43 is one option: at most 255 bytes
+    out.push_back(std::uint8_t(code));
+    out.push_back(std::uint8_t(o->value.size()));
+    out.insert(out.end(), o->value.begin(), o->value.end());
+  }
+  // No END sub-option: ISC dhcpd 4.4 sends the seed's opt 43 as 01 04 00 00 00 00 (captured, see README).
+  return out;
 }
 
 bool permit_matches(const permit& p, const client_match& m) noexcept {
@@ -173,18 +212,15 @@ bool client_match::in_class(std::string_view name) const noexcept {
 }
 
 std::vector<const parameters*> client_match::scopes(const pool_decl* pool) const {
-  std::vector<const parameters*> out;
-  for (const auto& s : named_scopes(*this, pool)) out.push_back(s.params);
-  return out;
+  scope_list l(*this, pool);
+  return {l.begin(), l.end()};
 }
 
 bool client_match::unknown_clients_allowed() const {
-  std::vector<std::string> ignored;
-  std::vector<named_scope> chain;
-  if (subnet) chain.push_back({&subnet->params, {}});
-  if (shared_network) chain.push_back({&shared_network->params, {}});
-  if (model) chain.push_back({&model->global, {}});
-  return first_set<bool>(chain, [](const parameters& p) { return p.unknown_clients; }, ignored).value_or(true);
+  for (const parameters* p : {subnet ? &subnet->params : nullptr, shared_network ? &shared_network->params : nullptr,
+                              model ? &model->global : nullptr})
+    if (p && p->unknown_clients) return *p->unknown_clients;
+  return true;
 }
 
 bool pool_permits(const pool_decl& pool, const client_match& m) noexcept {
@@ -247,63 +283,41 @@ const pool_decl* find_pool(const client_match& m, sdk::ipv4_address address) noe
 std::vector<std::uint8_t> encode_vendor_options(const config_model& model,
                                                 const std::vector<const parameters*>& scopes,
                                                 std::string_view space) {
-  std::map<std::uint8_t, const option_setting*> chosen;  // ascending code, highest-precedence value
-  for (const auto* p : scopes)
-    for (const auto& o : p->options)
-      if (o.space == space) chosen.emplace(o.code, &o);
-  bytes out;
-  // RFC 2132 §8.4: encapsulated vendor options use the code/len/value layout of the options field.
-  for (const auto& [code, o] : chosen) {
-    if (out.size() + 2 + o->value.size() > 255) break;  // opt 43 is one option: at most 255 bytes
-    out.push_back(code);
-    out.push_back(std::uint8_t(o->value.size()));
-    out.insert(out.end(), o->value.begin(), o->value.end());
-  }
-  // No END sub-option: ISC dhcpd 4.4 sends the seed's opt 43 as 01 04 00 00 00 00 (captured, see README).
   (void)model;
-  return out;
+  return encode_space(scopes, space);
 }
 
 resolved_parameters resolve(const client_match& m, const pool_decl* pool) {
   resolved_parameters r;
-  auto scopes = named_scopes(m, pool);
-  auto& by = r.decided_by;
-  if (auto v = first_set<std::uint32_t>(scopes, [](const parameters& p) { return p.default_lease_time; }, by))
+  const scope_list scopes(m, pool);
+  if (auto v = first_set<std::uint32_t>(scopes, [](const parameters& p) { return p.default_lease_time; }))
     r.lease.default_time = *v;
-  if (auto v = first_set<std::uint32_t>(scopes, [](const parameters& p) { return p.max_lease_time; }, by))
+  if (auto v = first_set<std::uint32_t>(scopes, [](const parameters& p) { return p.max_lease_time; }))
     r.lease.max_time = *v;
-  if (auto v = first_set<std::uint32_t>(scopes, [](const parameters& p) { return p.min_lease_time; }, by))
+  if (auto v = first_set<std::uint32_t>(scopes, [](const parameters& p) { return p.min_lease_time; }))
     r.lease.min_time = *v;
-  r.filename = first_set<std::string>(scopes, [](const parameters& p) { return p.filename; }, by);
-  r.server_name = first_set<std::string>(scopes, [](const parameters& p) { return p.server_name; }, by);
-  r.next_server = first_set<sdk::ipv4_address>(scopes, [](const parameters& p) { return p.next_server; }, by);
-  r.server_identifier =
-      first_set<sdk::ipv4_address>(scopes, [](const parameters& p) { return p.server_identifier; }, by);
-  r.authoritative = first_set<bool>(scopes, [](const parameters& p) { return p.authoritative; }, by);
+  r.filename = first_set<std::string>(scopes, [](const parameters& p) { return p.filename; });
+  r.server_name = first_set<std::string>(scopes, [](const parameters& p) { return p.server_name; });
+  r.next_server = first_set<sdk::ipv4_address>(scopes, [](const parameters& p) { return p.next_server; });
+  r.server_identifier = first_set<sdk::ipv4_address>(scopes, [](const parameters& p) { return p.server_identifier; });
+  r.authoritative = first_set<bool>(scopes, [](const parameters& p) { return p.authoritative; });
   r.vendor_option_space =
-      first_set<std::string>(scopes, [](const parameters& p) { return p.vendor_option_space; }, by).value_or("");
+      first_set<std::string>(scopes, [](const parameters& p) { return p.vendor_option_space; }).value_or("");
 
-  std::map<std::uint8_t, const option_setting*> chosen;
-  for (const auto& s : scopes)
-    for (const auto& o : s.params->options)
-      if (o.space == "dhcp" && chosen.emplace(o.code, &o).second &&
-          std::find(by.begin(), by.end(), s.name) == by.end())
-        by.push_back(s.name);
-  const subnet_decl* subnet = pool && pool->subnet >= 0 && m.model ? &m.model->subnets[std::size_t(pool->subnet)] : m.subnet;
-  if (!chosen.count(sdk::dhcp_option::subnet_mask) && subnet) r.options.set_address(sdk::dhcp_option::subnet_mask, subnet->netmask);
-  if (!r.vendor_option_space.empty() && !chosen.count(sdk::dhcp_option::vendor_specific)) {
-    std::vector<const parameters*> plain;
-    for (const auto& s : scopes) plain.push_back(s.params);
-    auto v = encode_vendor_options(*m.model, plain, r.vendor_option_space);
-    if (!v.empty()) r.options.set(sdk::dhcp_option::vendor_specific, std::move(v));
+  const auto chosen = effective_options(scopes, "dhcp");
+  const subnet_decl* subnet =
+      pool && pool->subnet >= 0 && m.model ? &m.model->subnets[std::size_t(pool->subnet)] : m.subnet;
+  // Ascending code order, as ISC dhcpd sends them.
+  for (std::size_t code = 0; code < chosen.size(); ++code) {
+    if (const auto* o = chosen[code]) {
+      r.options.set(std::uint8_t(code), o->value);
+    } else if (code == sdk::dhcp_option::subnet_mask && subnet) {
+      r.options.set_address(sdk::dhcp_option::subnet_mask, subnet->netmask);
+    } else if (code == sdk::dhcp_option::vendor_specific && !r.vendor_option_space.empty()) {
+      if (auto v = encode_space(scopes, r.vendor_option_space); !v.empty())
+        r.options.set(sdk::dhcp_option::vendor_specific, std::move(v));
+    }
   }
-  for (const auto& [code, o] : chosen) r.options.set(code, o->value);
-  // Keep the set in ascending code order (set() appended 1 and 43 first).
-  sdk::dhcp_options sorted;
-  auto entries = r.options.entries();
-  std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  for (auto& [code, value] : entries) sorted.set(code, std::move(value));
-  r.options = std::move(sorted);
   return r;
 }
 

@@ -129,7 +129,6 @@ struct resolved_parameters {
   /// Every dhcp-space option in effect, encoded, ascending code; opt 1 from the subnet's netmask when not
   /// set; opt 43 encapsulating the vendor-option-space's options (RFC 2132 §8.4) when that space has any.
   sdk::dhcp_options options;
-  std::vector<std::string> decided_by;  ///< "host rambox", "class pxeclients" … scopes that set something
 };
 resolved_parameters resolve(const client_match& match, const pool_decl* pool);
 
