@@ -254,9 +254,17 @@ sdk::verdict isc_responder::on_release(client_context& c) {
   return verdict::drop;
 }
 
-// RFC 2131 §4.3.5: configuration only: no yiaddr, no lease time.
+// RFC 2131 §4.3.5: configuration only: no yiaddr, no lease time. ISC dhcpd 4.4 answers an INFORM only
+// for a subnet it is authoritative for (dhcpinform(): "not authoritative for subnet …", seen in the
+// differential test with the seed), so that a server that merely shares the wire stays quiet.
 sdk::verdict isc_responder::on_inform(client_context& c, sdk::dhcp_message& reply) {
   const auto p = isc_conf::resolve(c.match, isc_conf::find_pool(c.match, c.message->ciaddr));
+  if (!authoritative(p)) {
+    host_.log().write_limited(sdk::log_level::info, "inform",
+                              "DHCPINFORM from " + c.message->ciaddr.to_string() + ": not authoritative for subnet " +
+                                  (c.match.subnet ? c.match.subnet->network.to_string() : std::string("?")));
+    return verdict::drop;
+  }
   fill_reply(c, reply, sdk::dhcp_message_type::ack, p, std::nullopt, true);
   reply.yiaddr = sdk::ipv4_address();
   c.note("INFORM from " + c.message->ciaddr.to_string() + ": options only");

@@ -264,7 +264,7 @@ TEST_F(responder_fixture, spoofed_release_is_ignored_and_the_owners_release_free
 }
 
 TEST_F(responder_fixture, inform_gets_options_but_no_address_and_no_lease_time) {
-  start();
+  start({{"authoritative", true}});
   auto r = make_request(dhcp_message_type::inform, rambox);
   r.msg.ciaddr = rambox_ip;
   auto o = run(std::move(r));
@@ -273,6 +273,17 @@ TEST_F(responder_fixture, inform_gets_options_but_no_address_and_no_lease_time) 
   EXPECT_TRUE(o.reply.yiaddr.is_unspecified());
   EXPECT_FALSE(o.reply.options.contains(opt::lease_time));
   EXPECT_TRUE(o.reply.options.contains(opt::subnet_mask));
+  EXPECT_FALSE(plugin->store()->find(rambox_ip));
+}
+
+// As ISC dhcpd 4.4 with the seed (no `authoritative;`): an INFORM is logged and not answered.
+TEST_F(responder_fixture, inform_is_not_answered_when_not_authoritative) {
+  start();
+  auto r = make_request(dhcp_message_type::inform, rambox);
+  r.msg.ciaddr = rambox_ip;
+  auto o = run(std::move(r));
+  EXPECT_EQ(o.v, verdict::drop);
+  EXPECT_TRUE(host.logged("not authoritative for subnet 192.168.24.0"));
   EXPECT_FALSE(plugin->store()->find(rambox_ip));
 }
 
