@@ -1,4 +1,4 @@
-// dhcpd.conf class-expression match (plugins/support/isc_conf): the seed's `match if substring(option
+// dhcpd.conf class-expression match and scope resolution (plugins/support/isc_conf): the seed's `match if substring(option
 // vendor-class-identifier, 0, 9) = "PXEClient"` class, a relay subnet and a 65 536-address pool.
 #include <benchmark/benchmark.h>
 
@@ -59,5 +59,22 @@ void BM_isc_match_client(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_isc_match_client);
+
+// ISC's scope precedence for one client (class, pool, subnet, global): the lease times, boot fields and
+// the option set, opt 43 encapsulated from the class's vendor-option-space. The responder and the boot
+// policy resolve 4-5 times per DORA exchange.
+void BM_isc_resolve(benchmark::State& state) {
+  auto model = isc_conf::parse_text(config_text);
+  auto facts = micro::pxe_facts();
+  auto request = isc_conf::options_from_facts(facts);
+  auto m = isc_conf::match_client(model, facts, request);
+  const auto* pool = m.permitted_pools.empty() ? nullptr : m.permitted_pools.front();
+  for (auto _ : state) {
+    auto r = isc_conf::resolve(m, pool);
+    benchmark::DoNotOptimize(r);
+    if (!r.options.contains(43) || !r.filename) state.SkipWithError("resolve lost opt 43 or the filename");
+  }
+}
+BENCHMARK(BM_isc_resolve);
 
 }  // namespace

@@ -2,6 +2,7 @@
 // lists, and ISC's scope precedence for parameters and options.
 #include <algorithm>
 #include <array>
+#include <bit>
 
 #include <bootfw/isc_conf/isc_conf.hpp>
 
@@ -58,29 +59,50 @@ std::optional<T> first_set(const scope_list& scopes, F get) {
   return std::nullopt;
 }
 
-/// For each code of one option space, the setting of the highest-precedence scope that has it.
-template <class Scopes>
-std::array<const option_setting*, 256> effective_options(const Scopes& scopes, std::string_view space) {
-  std::array<const option_setting*, 256> chosen{};
-  for (const auto* p : scopes)
-    for (const auto& o : p->options)
-      if (o.space == space && !chosen[o.code]) chosen[o.code] = &o;
-  return chosen;
-}
+/// For each code of one option space, the setting of the highest-precedence scope that has it. Built
+/// several times per DHCP exchange: only the codes present are touched (a bit per code says which).
+class effective_options {
+ public:
+  template <class Scopes>
+  effective_options(const Scopes& scopes, std::string_view space) {
+    for (const auto* p : scopes)
+      for (const auto& o : p->options)
+        if (!has(o.code) && o.space == space) {
+          present_[o.code / 64] |= std::uint64_t(1) << (o.code % 64);
+          chosen_[o.code] = &o;
+        }
+  }
+  bool has(std::uint8_t code) const noexcept { return present_[code / 64] >> (code % 64) & 1; }
+  const option_setting* operator[](std::uint8_t code) const noexcept { return has(code) ? chosen_[code] : nullptr; }
+  /// Calls f(code, setting) in ascending code order.
+  template <class F>
+  void for_each(F&& f) const {
+    for (std::size_t w = 0; w < present_.size(); ++w)
+      for (std::uint64_t bits = present_[w]; bits; bits &= bits - 1) {
+        const auto code = std::uint8_t(w * 64 + std::size_t(std::countr_zero(bits)));
+        f(code, *chosen_[code]);
+      }
+  }
+
+ private:
+  std::array<std::uint64_t, 4> present_{};
+  std::array<const option_setting*, 256> chosen_;  // read only where present_ has the bit
+};
 
 template <class Scopes>
 std::vector<std::uint8_t> encode_space(const Scopes& scopes, std::string_view space) {
-  const auto chosen = effective_options(scopes, space);
   bytes out;
+  bool full = false;
   // RFC 2132 §8.4: encapsulated vendor options use the code/len/value layout of the options field.
-  for (std::size_t code = 0; code < chosen.size(); ++code) {
-    const auto* o = chosen[code];
-    if (!o) continue;
-    if (out.size() + 2 + o->value.size() > 255) break;  // opt 43 is one option: at most 255 bytes
-    out.push_back(std::uint8_t(code));
-    out.push_back(std::uint8_t(o->value.size()));
-    out.insert(out.end(), o->value.begin(), o->value.end());
-  }
+  effective_options(scopes, space).for_each([&](std::uint8_t code, const option_setting& o) {
+    if (full || out.size() + 2 + o.value.size() > 255) {  // opt 43 is one option: at most 255 bytes
+      full = true;
+      return;
+    }
+    out.push_back(code);
+    out.push_back(std::uint8_t(o.value.size()));
+    out.insert(out.end(), o.value.begin(), o.value.end());
+  });
   // No END sub-option: ISC dhcpd 4.4 sends the seed's opt 43 as 01 04 00 00 00 00 (captured, see README).
   return out;
 }
@@ -304,20 +326,29 @@ resolved_parameters resolve(const client_match& m, const pool_decl* pool) {
   r.vendor_option_space =
       first_set<std::string>(scopes, [](const parameters& p) { return p.vendor_option_space; }).value_or("");
 
-  const auto chosen = effective_options(scopes, "dhcp");
+  const effective_options chosen(scopes, "dhcp");
   const subnet_decl* subnet =
       pool && pool->subnet >= 0 && m.model ? &m.model->subnets[std::size_t(pool->subnet)] : m.subnet;
-  // Ascending code order, as ISC dhcpd sends them.
-  for (std::size_t code = 0; code < chosen.size(); ++code) {
-    if (const auto* o = chosen[code]) {
-      r.options.set(std::uint8_t(code), o->value);
-    } else if (code == sdk::dhcp_option::subnet_mask && subnet) {
+  // Ascending code order, as ISC dhcpd sends them: opt 1 from the netmask and opt 43 from the
+  // vendor-option-space go in at their place unless a scope sets them.
+  bool mask_done = chosen.has(sdk::dhcp_option::subnet_mask) || !subnet;
+  bool vendor_done = chosen.has(sdk::dhcp_option::vendor_specific) || r.vendor_option_space.empty();
+  auto derived = [&](unsigned upto) {
+    if (!mask_done && upto > sdk::dhcp_option::subnet_mask) {
       r.options.set_address(sdk::dhcp_option::subnet_mask, subnet->netmask);
-    } else if (code == sdk::dhcp_option::vendor_specific && !r.vendor_option_space.empty()) {
+      mask_done = true;
+    }
+    if (!vendor_done && upto > sdk::dhcp_option::vendor_specific) {
       if (auto v = encode_space(scopes, r.vendor_option_space); !v.empty())
         r.options.set(sdk::dhcp_option::vendor_specific, std::move(v));
+      vendor_done = true;
     }
-  }
+  };
+  chosen.for_each([&](std::uint8_t code, const option_setting& o) {
+    derived(code);
+    r.options.set(code, o.value);
+  });
+  derived(256);
   return r;
 }
 
