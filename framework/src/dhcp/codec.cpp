@@ -35,19 +35,22 @@ struct option_accumulator {
     std::int32_t next = -1;
   };
   std::vector<piece> pieces;
-  std::array<std::int32_t, 256> first{}, last{};
-  std::array<std::uint32_t, 256> length{};
-  std::array<std::uint8_t, 256> order{};
+  // Per code, valid only where `present` has its bit (decode runs for every datagram: nothing else is
+  // initialised).
+  std::array<std::uint64_t, 4> present{};
+  std::array<std::int32_t, 256> first, last;
+  std::array<std::uint32_t, 256> length;
+  std::array<std::uint8_t, 256> order;
   std::size_t codes = 0;
-  option_accumulator() {
-    first.fill(-1);
-    pieces.reserve(32);
-  }
+  option_accumulator() { pieces.reserve(32); }
+  bool has(std::uint8_t code) const noexcept { return present[code / 64] >> (code % 64) & 1; }
   void add(std::uint8_t code, std::span<const std::uint8_t> v) {
     const auto at = std::int32_t(pieces.size());
     pieces.push_back({v});
-    if (first[code] < 0) {
+    if (!has(code)) {
+      present[code / 64] |= std::uint64_t(1) << (code % 64);
       first[code] = at;
+      length[code] = 0;
       order[codes++] = code;
     } else {
       pieces[std::size_t(last[code])].next = at;
@@ -55,9 +58,9 @@ struct option_accumulator {
     last[code] = at;
     length[code] += std::uint32_t(v.size());
   }
-  bool has(std::uint8_t code) const noexcept { return first[code] >= 0; }
   bytes take(std::uint8_t code) const {
     bytes v;
+    if (!has(code)) return v;
     v.reserve(length[code]);
     for (auto i = first[code]; i >= 0; i = pieces[std::size_t(i)].next)
       v.insert(v.end(), pieces[std::size_t(i)].bytes.begin(), pieces[std::size_t(i)].bytes.end());
