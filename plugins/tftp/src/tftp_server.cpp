@@ -105,11 +105,18 @@ void tftp_server::on_request(std::span<const std::byte> data, const sdk::datagra
   // address *and* port: many clients may share one address (a NAT, a relay, a test rig) and fetch the same
   // file at once. A ROM that retries from a new port leaves its first attempt to time out, which records
   // the failed handshake for the fallback below.
+  // Under load such a request is often a copy of the one that started the transfer: the client resent its
+  // RRQ (RFC 1350 §2: on its timeout) while the first waited in our queue, and the copy is read after the
+  // transfer began. It must not end a transfer the client is acknowledging, nor the OACK it crossed.
+  const auto now = host_.now();
   std::vector<tftp_session*> same_file;
   for (auto [it, end] = by_request_.equal_range({from.address.to_uint(), req.filename}); it != end; ++it)
     if (it->second->config().client == from) same_file.push_back(it->second);
   for (tftp_session* existing : same_file) {
+    if (auto heard = existing->last_heard(); heard && now - *heard < existing->config().timeout)
+      return;  // the client is acknowledging that transfer
     if (existing->awaiting_option_ack()) {
+      if (now - existing->began_at() < oack_crossing_window) return;  // sent before our OACK reached it
       // Some PXE ROMs do not understand an OACK and just repeat their RRQ: end that attempt and, since the
       // options are the same again, serve this retry without options (RFC 2347 lets the server ignore them).
       existing->abandon("client repeated its request instead of acknowledging the OACK");

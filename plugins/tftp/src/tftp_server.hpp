@@ -29,6 +29,11 @@ using socket_opener =
 /// Lifetime: destroying it (or stop()) ends every transfer at once, without callbacks afterwards.
 class tftp_server {
  public:
+  /// A repeated RRQ that reaches us this soon after the OACK of its transfer was sent was on its way before
+  /// the OACK reached the client: a copy, not a client that failed to understand the OACK (such a client
+  /// repeats after its own retransmission timeout, and RFC 2349 timeouts are whole seconds).
+  static constexpr std::chrono::milliseconds oack_crossing_window{250};
+
   tftp_server(sdk::host& host, tftp_settings settings, socket_opener open_socket);
   ~tftp_server();
   tftp_server(const tftp_server&) = delete;

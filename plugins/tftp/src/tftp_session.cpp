@@ -24,6 +24,7 @@ void tftp_session::begin() {
   socket_->start_receive([this](std::span<const std::byte> data, const sdk::datagram_info& info) {
     on_datagram(data, info.source);
   });
+  began_at_ = host_.now();
   if (!config_.options.acknowledged.empty()) {
     // RFC 2347: options acknowledged → OACK first; DATA 1 follows the client's ACK of block 0.
     state_ = state::awaiting_option_ack;
@@ -107,6 +108,7 @@ void tftp_session::on_datagram(std::span<const std::byte> data, const sdk::udp_e
                                           config_.file, config_.client.to_string()));
     return;
   }
+  last_heard_ = host_.now();
   auto op = peek_opcode(data);
   if (op == opcode::error) {
     // RFC 1350 §7: the client aborts; any length, even a bare opcode, ends the transfer. No reply.

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -60,6 +61,10 @@ class tftp_session {
   bool awaiting_option_ack() const noexcept { return state_ == state::awaiting_option_ack; }
   /// True until the client acknowledged its first block (a repeated RRQ is then only a retransmission).
   bool before_first_ack() const noexcept { return state_ != state::finished && base_ == 1; }
+  /// When begin() sent the OACK or the first window.
+  std::chrono::steady_clock::time_point began_at() const noexcept { return began_at_; }
+  /// When the client last sent something on this transfer (its TID); nullopt while it never did.
+  std::optional<std::chrono::steady_clock::time_point> last_heard() const noexcept { return last_heard_; }
   bool finished() const noexcept { return state_ == state::finished; }
 
  private:
@@ -86,6 +91,8 @@ class tftp_session {
   unsigned retries_left_;
   std::chrono::nanoseconds timeout_;
   std::chrono::steady_clock::time_point deadline_{};
+  std::chrono::steady_clock::time_point began_at_{};
+  std::optional<std::chrono::steady_clock::time_point> last_heard_;
   bool timer_armed_ = false;
 
   std::uint64_t base_ = 1;      ///< first unacknowledged block (absolute, starts at 1, never wraps)

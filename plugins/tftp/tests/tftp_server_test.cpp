@@ -246,6 +246,7 @@ TEST_F(tftp_server_fixture, client_failing_the_oack_with_error_8_is_retried_with
 TEST_F(tftp_server_fixture, client_repeating_its_rrq_instead_of_acking_the_oack_gets_no_options) {
   rrq("pxelinux.0", client_a, {{"tsize", "0"}});
   EXPECT_EQ(net.sockets.back()->take().at(0).opcode(), 6);
+  host.advance(500ms);                             // its own retransmission timeout, before ours (1 s)
   rrq("pxelinux.0", client_a, {{"tsize", "0"}});  // the same endpoint again: it did not understand the OACK
   EXPECT_EQ(server->active_sessions(), 1u);        // the first attempt was abandoned
   ASSERT_EQ(net.sockets.size(), 2u);
@@ -254,6 +255,49 @@ TEST_F(tftp_server_fixture, client_repeating_its_rrq_instead_of_acking_the_oack_
   EXPECT_EQ(s.at(0).to, client_a);
   host.advance(1s);
   EXPECT_TRUE(net.sockets[0]->sent.empty());  // the abandoned attempt never retransmits its OACK
+}
+
+// Seen in a 1 000-node storm: the server read a client's RRQ late, the client had resent it, and the copy
+// was read after the transfer began. It ended the transfer ("client restarted") and started a second one
+// that the client, on the first TID, never answered: both failed.
+TEST_F(tftp_server_fixture, a_late_copy_of_the_rrq_does_not_end_the_transfer_the_client_is_acknowledging) {
+  rrq("pxelinux.0", client_a, {{"blksize", "512"}});
+  auto& first = *net.sockets.back();
+  EXPECT_EQ(first.take().at(0).opcode(), 6);
+  first.deliver(build_ack(0), client_a);
+  first.take();  // DATA 1
+  first.deliver(build_ack(1), client_a);
+  first.take();  // DATA 2
+  rrq("pxelinux.0", client_a, {{"blksize", "512"}});  // the copy, read now
+  EXPECT_EQ(server->active_sessions(), 1u);
+  EXPECT_EQ(net.sockets.size(), 1u);  // no second transfer
+  first.deliver(build_ack(2), client_a);
+  EXPECT_TRUE(drain(first, client_a, 512) == files["pxelinux.0"].substr(2 * 512));
+}
+
+TEST_F(tftp_server_fixture, a_copy_of_the_rrq_that_crossed_the_oack_keeps_the_options) {
+  rrq("pxelinux.0", client_a, {{"blksize", "1024"}});
+  auto& first = *net.sockets.back();
+  EXPECT_EQ(first.take().at(0).opcode(), 6);
+  rrq("pxelinux.0", client_a, {{"blksize", "1024"}});  // read right after our OACK went out
+  EXPECT_EQ(net.sockets.size(), 1u);
+  first.deliver(build_ack(0), client_a);  // the client did understand the OACK
+  auto s = first.take();
+  ASSERT_EQ(s.size(), 1u);
+  EXPECT_EQ(s[0].payload().size(), 1024u);  // DATA 1 at the negotiated size
+}
+
+TEST_F(tftp_server_fixture, the_same_endpoint_asking_again_after_falling_silent_restarts_the_transfer) {
+  rrq("pxelinux.0", client_a, {{"blksize", "1024"}});
+  auto& first = *net.sockets.back();
+  first.take();
+  first.deliver(build_ack(0), client_a);
+  first.deliver(build_ack(1), client_a);
+  host.advance(1500ms);  // the client went quiet (our DATA 2 was retransmitted once), then starts over
+  rrq("pxelinux.0", client_a, {{"blksize", "1024"}});
+  EXPECT_EQ(server->active_sessions(), 1u);
+  ASSERT_EQ(net.sockets.size(), 2u);
+  EXPECT_EQ(net.sockets.back()->take().at(0).opcode(), 6);  // a new transfer, options again
 }
 
 TEST_F(tftp_server_fixture, rom_retrying_from_a_new_port_gets_no_options_once_the_first_attempt_times_out) {
