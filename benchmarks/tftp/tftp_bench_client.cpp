@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -283,16 +284,19 @@ int main(int argc, char** argv) {
   const double seconds = std::chrono::duration<double>(clock_type::now() - start).count();
   unsigned ok = 0;
   std::uint64_t bytes = 0;
+  unsigned window = 0;  // the smallest window a server granted (1: lockstep, no RFC 7440 OACK)
   for (unsigned i = 0; i < s.clients; ++i) {
     auto& c = clients[i];
     if (c.out >= 0) ::close(c.out);
     bytes += c.bytes;
+    if (!c.failed) window = window ? std::min(window, c.windowsize) : c.windowsize;
     if (c.failed) {
       std::printf("client %u: %s\n", i, c.error.c_str());
     } else {
       ++ok;
     }
   }
-  std::printf("ok=%u failed=%u bytes=%llu seconds=%.3f\n", ok, s.clients - ok, (unsigned long long)bytes, seconds);
+  std::printf("ok=%u failed=%u bytes=%llu seconds=%.3f window=%u\n", ok, s.clients - ok, (unsigned long long)bytes,
+              seconds, window);
   return ok == s.clients ? 0 : 1;
 }
