@@ -49,6 +49,8 @@ void tftp_server::stop() noexcept {
   sessions_.clear();
   by_request_.clear();
   sessions_per_client_.clear();
+  boot_order_.clear();
+  update_pacing();
   const auto now = host_.now();
   for (auto& [raw, entry] : live) {
     sdk::boot_event ev;
@@ -269,6 +271,15 @@ void tftp_server::start_transfer(request req, const sdk::datagram_info& info, sd
   sc.options = std::move(options);
   sc.timeout = settings_.timeout;
   sc.retries = settings_.retries;
+  // The boot order: a node that got its DHCP ACK earlier started booting earlier.
+  const auto boot_began = client_info && client_info->acked_at.time_since_epoch().count() != 0
+                              ? client_info->acked_at
+                              : host_.wall_now();
+  const order_key order{boot_began.time_since_epoch().count(), next_order_++};
+  if (settings_.fast_transfers != 0) {
+    sc.full_speed = [this, order] { return order <= fast_limit_; };
+    sc.pause = std::min<std::chrono::milliseconds>(std::chrono::milliseconds(200), sc.timeout / 5);
+  }
   auto session = std::make_unique<tftp_session>(
       host_, std::move(socket), std::move(resolved.opened), std::move(sc),
       [this, names = requested_names](tftp_session& s, const session_outcome& o) {
@@ -279,7 +290,9 @@ void tftp_server::start_transfer(request req, const sdk::datagram_info& info, sd
       scratch_);
   tftp_session* raw = session.get();
   auto key = std::make_pair(from.address.to_uint(), req.filename);
-  sessions_.emplace(raw, live_session{std::move(session), host_.now(), key});
+  sessions_.emplace(raw, live_session{std::move(session), host_.now(), key, order});
+  boot_order_.insert(order);
+  update_pacing();
   by_request_.emplace(std::move(key), raw);
   ++sessions_per_client_[from.address.to_uint()];
   active_.set(std::int64_t(sessions_.size()));
@@ -293,11 +306,22 @@ void tftp_server::start_transfer(request req, const sdk::datagram_info& info, sd
   raw->begin();
 }
 
+void tftp_server::update_pacing() {
+  const std::size_t fast = settings_.fast_transfers;
+  if (fast == 0 || boot_order_.size() <= fast) {
+    fast_limit_ = {std::numeric_limits<std::int64_t>::max(), std::numeric_limits<std::uint64_t>::max()};
+    return;
+  }
+  fast_limit_ = *std::next(boot_order_.begin(), std::ptrdiff_t(fast - 1));
+}
+
 void tftp_server::on_session_finished(tftp_session& session, const session_outcome& outcome) {
   auto it = sessions_.find(&session);
   if (it == sessions_.end()) return;
   live_session entry = std::move(it->second);
   sessions_.erase(it);
+  boot_order_.erase(entry.order);
+  update_pacing();
   for (auto [r, end] = by_request_.equal_range(entry.request_key); r != end; ++r) {
     if (r->second == &session) {
       by_request_.erase(r);

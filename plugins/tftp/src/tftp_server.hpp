@@ -6,8 +6,10 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <map>
 #include <memory>
+#include <set>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -48,10 +50,14 @@ class tftp_server {
   std::size_t active_sessions() const noexcept { return sessions_.size(); }
 
  private:
+  /// Where a transfer stands in the boot order: when its client's boot began (its DHCP ACK, else the
+  /// request), then the order transfers started in.
+  using order_key = std::pair<std::int64_t, std::uint64_t>;
   struct live_session {
     std::unique_ptr<tftp_session> session;
     std::chrono::steady_clock::time_point started;
     std::pair<std::uint32_t, std::string> request_key;  ///< (client address, file)
+    order_key order;
   };
   /// A client whose option handshake failed: its next request with the same option names gets none.
   struct option_fallback {
@@ -68,6 +74,8 @@ class tftp_server {
   void refuse(sdk::udp_socket& listener, const sdk::udp_endpoint& to, error_code code, std::string_view message,
               std::string_view log_detail);
   void retire(std::unique_ptr<tftp_session> session);
+  /// Recomputes fast_limit_ after boot_order_ changed.
+  void update_pacing();
 
   sdk::host& host_;
   tftp_settings settings_;
@@ -76,6 +84,9 @@ class tftp_server {
   std::unordered_map<tftp_session*, live_session> sessions_;
   std::multimap<std::pair<std::uint32_t, std::string>, tftp_session*> by_request_;  ///< (client address, file)
   std::unordered_map<std::uint32_t, unsigned> sessions_per_client_;
+  std::set<order_key> boot_order_;  ///< every live transfer
+  order_key fast_limit_{std::numeric_limits<std::int64_t>::max(), std::numeric_limits<std::uint64_t>::max()};
+  std::uint64_t next_order_ = 0;
   std::map<std::pair<std::uint32_t, std::string>, option_fallback> fallbacks_;
   std::shared_ptr<scratch_buffers> scratch_ = std::make_shared<scratch_buffers>();
   std::vector<std::unique_ptr<tftp_session>> retired_;  ///< finished, destroyed by a posted task

@@ -42,6 +42,19 @@ void tftp_session::send_option_ack() {
   arm_timer();
 }
 
+void tftp_session::next_window() {
+  if (!config_.full_speed || config_.full_speed()) {
+    send_window();
+    return;
+  }
+  // Paced: the client gets this window a little later, well within its retransmission timeout, so that
+  // the transfers of older boots run at full speed meanwhile. Its duplicate ACKs are ignored as ever.
+  held_ = true;
+  deadline_ = host_.now() + config_.pause;
+  timer_armed_ = true;
+  timer_->expires_after(config_.pause, [this] { on_timer(); });
+}
+
 void tftp_session::send_window() {
   const std::uint32_t blksize = config_.options.blksize;
   const std::size_t stride = 4 + std::size_t(blksize);
@@ -93,6 +106,11 @@ void tftp_session::on_timer() {
     timer_->expires_after(deadline_ - now, [this] { on_timer(); });
     return;
   }
+  if (held_) {
+    held_ = false;
+    send_window();
+    return;
+  }
   on_timeout();
 }
 
@@ -136,7 +154,7 @@ void tftp_session::on_ack(std::uint16_t block) {
     if (block != 0) return;
     state_ = state::sending;
     retries_left_ = config_.retries;
-    send_window();
+    next_window();
     return;
   }
   // Map the 16-bit number onto the window in flight: delta 0 acknowledges the block before the window.
@@ -161,7 +179,7 @@ void tftp_session::on_ack(std::uint16_t block) {
   }
   // RFC 7440 §4: an ACK inside the window means the client lost the next block: restart the window there.
   // An ACK of the whole window moves on to the next one.
-  send_window();
+  next_window();
 }
 
 void tftp_session::on_timeout() {

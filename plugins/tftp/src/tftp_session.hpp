@@ -28,6 +28,10 @@ struct session_config {
   negotiated_options options;
   std::chrono::milliseconds timeout{1000};  ///< when the client did not negotiate one (RFC 2349)
   unsigned retries = 5;                     ///< retransmissions before giving up
+  /// Asked before each new window (never before a retransmission): false holds the window for `pause`
+  /// (tftp_server: a transfer beyond the `fast_transfers` oldest boots while more run). Empty: never held.
+  std::function<bool()> full_speed;
+  std::chrono::milliseconds pause{200};
 };
 
 struct session_outcome {
@@ -71,6 +75,8 @@ class tftp_session {
   enum class state { awaiting_option_ack, sending, finished };
 
   void send_option_ack();
+  /// The next window, now or after config_.pause when full_speed() says no.
+  void next_window();
   void send_window();
   void on_ack(std::uint16_t block);
   void on_timer();
@@ -94,6 +100,7 @@ class tftp_session {
   std::chrono::steady_clock::time_point began_at_{};
   std::optional<std::chrono::steady_clock::time_point> last_heard_;
   bool timer_armed_ = false;
+  bool held_ = false;  ///< the next window waits for the timer (deadline_), not for the client
 
   std::uint64_t base_ = 1;      ///< first unacknowledged block (absolute, starts at 1, never wraps)
   std::uint64_t sent_end_ = 1;  ///< one past the last block of the window in flight

@@ -24,6 +24,9 @@ struct tftp_settings {
   unsigned max_sessions_per_client = 11;     ///< like xinetd per_source
   unsigned max_new_sessions_per_second = 100;  ///< like xinetd cps (0: no limit)
   std::chrono::seconds pause{2};             ///< refuse new sessions this long once the rate is exceeded
+  /// With more transfers running, those of the `fast_transfers` earliest boots (DHCP ACK time) run at full
+  /// speed and the others are paced (0: no pacing), so that a storm's nodes finish in the order they began.
+  unsigned fast_transfers = 64;
 };
 
 /// Reads and validates the plugin's config table. Throws sdk::config_error naming the key on any

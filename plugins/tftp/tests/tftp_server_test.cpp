@@ -300,6 +300,53 @@ TEST_F(tftp_server_fixture, the_same_endpoint_asking_again_after_falling_silent_
   EXPECT_EQ(net.sockets.back()->take().at(0).opcode(), 6);  // a new transfer, options again
 }
 
+// A storm of lockstep clients: the transfers of the earliest boots run at full speed and the others get
+// their next window after a pause, so that nodes finish in the order they began instead of all together.
+TEST_F(tftp_server_fixture, beyond_fast_transfers_the_latest_boots_are_paced_until_an_earlier_one_finishes) {
+  settings.fast_transfers = 2;
+  const auto t0 = host.wall_now();
+  for (int n = 1; n <= 3; ++n) {
+    bootfw::sdk::client_record r;
+    r.address = client(n).address;
+    r.acked_at = t0 + std::chrono::seconds(n);  // client 1 booted first, client 3 last
+    host.clients[r.address.to_uint()] = r;
+  }
+  rrq("pxelinux.0", client(3));  // the latest boot asks first
+  rrq("pxelinux.0", client(1));
+  rrq("pxelinux.0", client(2));
+  ASSERT_EQ(net.sockets.size(), 3u);
+  auto& late = *net.sockets[0];
+  auto& first = *net.sockets[1];
+  for (auto* s : {&late, &first, net.sockets[2].get()}) EXPECT_EQ(s->take().size(), 1u);  // DATA 1 each
+
+  first.deliver(build_ack(1), client(1));
+  EXPECT_EQ(first.take().size(), 1u);  // at once
+  late.deliver(build_ack(1), client(3));
+  EXPECT_TRUE(late.take().empty());  // held
+  late.deliver(build_ack(1), client(3));  // its duplicate ACK does not send either
+  EXPECT_TRUE(late.take().empty());
+  host.advance(200ms);
+  auto held = late.take();
+  ASSERT_EQ(held.size(), 1u);  // DATA 2, a pause later, well before the client's timeout
+  EXPECT_EQ(held[0].block(), 2u);
+
+  first.deliver(build_ack(2), client(1));
+  ASSERT_EQ(first.take().size(), 1u);      // DATA 3, the last (1 500 bytes = 512 + 512 + 476)
+  first.deliver(build_ack(3), client(1));  // the first boot's transfer is done
+  EXPECT_EQ(server->active_sessions(), 2u);
+  late.deliver(build_ack(2), client(3));
+  EXPECT_EQ(late.take().size(), 1u);  // now among the two earliest: full speed
+}
+
+TEST_F(tftp_server_fixture, fast_transfers_zero_never_paces) {
+  settings.fast_transfers = 0;
+  for (std::uint16_t p = 0; p < 5; ++p) rrq("pxelinux.0", {client_a.address, std::uint16_t(4000 + p)});
+  auto& last = *net.sockets.back();
+  last.take();
+  last.deliver(build_ack(1), {client_a.address, 4004});
+  EXPECT_EQ(last.take().size(), 1u);
+}
+
 TEST_F(tftp_server_fixture, rom_retrying_from_a_new_port_gets_no_options_once_the_first_attempt_times_out) {
   settings.retries = 1;
   rrq("pxelinux.0", client_a, {{"tsize", "0"}});
