@@ -28,37 +28,37 @@ client_sessions::client_sessions(log_sink& sink, metrics_store& metrics)
                                 "session")),
       table_(capacity) {}
 
-std::string client_sessions::elapsed(const sdk::mac_address& mac, bool restart) {
+double client_sessions::elapsed(const sdk::mac_address& mac, bool restart) {
   auto now = std::chrono::steady_clock::now();
   auto s = table_.find(mac);
   if (s == client_table::none || restart) {
     table_.start(mac, now);
-    return "+0.000s";
+    return 0;
   }
-  auto d = std::chrono::duration<double>(now - table_.started(s)).count();
-  return fmt::format("+{:.3f}s", d);
+  return std::chrono::duration<double>(now - table_.started(s)).count();
 }
 
 void client_sessions::dhcp_request(const sdk::dhcp_message& request, const sdk::client_facts& facts) {
   std::lock_guard lock(mutex_);
   bool restart = request.type() == sdk::dhcp_message_type::discover && table_.find(facts.mac) == client_table::none;
-  auto t = elapsed(facts.mac, restart);
+  const double t = elapsed(facts.mac, restart);
   if (log_.enabled(log_level::info))
-    log_.write(log_level::info, fmt::format("{} {} {}{}{}", facts.mac.to_string(), t, sdk::to_string(request.type()),
-                                            facts.vendor_class.empty() ? "" : " vendor=" + facts.vendor_class,
-                                            facts.relay.is_unspecified() ? "" : " via " + facts.relay.to_string()));
+    log_.write(log_level::info,
+               fmt::format("{} +{:.3f}s {}{}{}", facts.mac.to_string(), t, sdk::to_string(request.type()),
+                           facts.vendor_class.empty() ? "" : " vendor=" + facts.vendor_class,
+                           facts.relay.is_unspecified() ? "" : " via " + facts.relay.to_string()));
 }
 
 void client_sessions::dhcp_reply(const sdk::dhcp_message& request, const sdk::client_facts& facts,
                                  const sdk::dhcp_message& reply, std::string_view responder) {
   std::lock_guard lock(mutex_);
   auto type = reply.type();
-  auto t = elapsed(facts.mac, false);
-  log_.write(log_level::info, fmt::format("{} {} {} {}{}{} by {}", facts.mac.to_string(), t, sdk::to_string(type),
-                                          reply.yiaddr.to_string(),
-                                          reply.file.empty() ? "" : " file=" + reply.file,
-                                          reply.siaddr.is_unspecified() ? "" : " next-server=" + reply.siaddr.to_string(),
-                                          responder));
+  const double t = elapsed(facts.mac, false);
+  if (log_.enabled(log_level::info))
+    log_.write(log_level::info,
+               fmt::format("{} +{:.3f}s {} {}{}{} by {}", facts.mac.to_string(), t, sdk::to_string(type),
+                           reply.yiaddr.to_string(), reply.file.empty() ? "" : " file=" + reply.file,
+                           reply.siaddr.is_unspecified() ? "" : " next-server=" + reply.siaddr.to_string(), responder));
   if (type == sdk::dhcp_message_type::ack) {
     acks_.add();
     // Time from the client's DISCOVER to its ACK: the DHCP phase of a boot.
@@ -94,7 +94,7 @@ void client_sessions::transfer(std::string_view instance, const sdk::boot_event&
   if (auto s = table_.find_address(e.client); s != client_table::none) {
     const auto mac = table_.mac(s);
     who = mac.to_string();
-    t = elapsed(mac, false) + " ";
+    t = fmt::format("+{:.3f}s ", elapsed(mac, false));
     // A request refused before any transfer (not found, access denied) is reported as a failure with no
     // duration and no start: it is still one request the client made.
     bool refused = e.what == sdk::boot_event::kind::transfer_failed && e.duration.count() == 0 && e.bytes == 0;
@@ -111,6 +111,7 @@ void client_sessions::transfer(std::string_view instance, const sdk::boot_event&
       break;
     case k::transfer_failed: failures_.add(); break;
   }
+  if (!log_.enabled(e.what == k::transfer_started ? log_level::debug : log_level::info)) return;
   switch (e.what) {
     case k::transfer_started:
       log_.write(log_level::debug, fmt::format("{} {}RRQ {} {} [{}]", who, t, e.file, e.detail, instance));

@@ -36,7 +36,9 @@ class client_sessions {
   std::size_t transfer_requests(sdk::ipv4_address address) const;
 
  private:
-  std::string elapsed(const sdk::mac_address& mac, bool restart);
+  /// Seconds since the client's session began; starts it when new (or `restart`). Runs for every DHCP
+  /// message: the log line that shows it is formatted only when that level is enabled.
+  double elapsed(const sdk::mac_address& mac, bool restart);
   named_logger log_;
   metrics_store& metrics_;
   // The boot timeline in numbers (Prometheus counters, instance "session"); sums divide by their counts.
