@@ -212,9 +212,15 @@ std::vector<std::uint8_t> encode(const sdk::dhcp_message& reply, const encode_li
   std::vector<const sdk::dhcp_options::entry*> ordered;
   const auto& entries = reply.options.entries();
   ordered.reserve(entries.size());
+  std::array<std::uint64_t, 4> taken{};  // a code is in `ordered` (dhcp_options holds each code once)
   auto take = [&](std::uint8_t code) {
+    if (taken[code / 64] >> (code % 64) & 1) return;
     for (auto& e : entries)
-      if (e.first == code && std::find(ordered.begin(), ordered.end(), &e) == ordered.end()) ordered.push_back(&e);
+      if (e.first == code) {
+        ordered.push_back(&e);
+        taken[code / 64] |= std::uint64_t(1) << (code % 64);
+        return;
+      }
   };
   take(opt::message_type);
   take(opt::server_identifier);
