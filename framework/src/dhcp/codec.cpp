@@ -26,6 +26,13 @@ std::string c_string(std::span<const std::uint8_t> field) {
   return std::string(field.begin(), end);
 }
 
+// A set of option codes: one bit each (decode and encode run for every datagram; no allocation).
+struct code_set {
+  std::array<std::uint64_t, 4> bits{};
+  bool has(std::uint8_t code) const noexcept { return bits[code / 64] >> (code % 64) & 1; }
+  void add(std::uint8_t code) noexcept { bits[code / 64] |= std::uint64_t(1) << (code % 64); }
+};
+
 // Options accumulated in first-seen order; a repeated code is concatenated (RFC 3396 §6). The pieces are
 // only referenced here (spans into the datagram), chained per code; each option's value is built once, at
 // its final size, by take().
@@ -35,20 +42,19 @@ struct option_accumulator {
     std::int32_t next = -1;
   };
   std::vector<piece> pieces;
-  // Per code, valid only where `present` has its bit (decode runs for every datagram: nothing else is
-  // initialised).
-  std::array<std::uint64_t, 4> present{};
+  // Per code, valid only where `present` has the code (nothing else is initialised).
+  code_set present;
   std::array<std::int32_t, 256> first, last;
   std::array<std::uint32_t, 256> length;
   std::array<std::uint8_t, 256> order;
   std::size_t codes = 0;
   option_accumulator() { pieces.reserve(32); }
-  bool has(std::uint8_t code) const noexcept { return present[code / 64] >> (code % 64) & 1; }
+  bool has(std::uint8_t code) const noexcept { return present.has(code); }
   void add(std::uint8_t code, std::span<const std::uint8_t> v) {
     const auto at = std::int32_t(pieces.size());
     pieces.push_back({v});
     if (!has(code)) {
-      present[code / 64] |= std::uint64_t(1) << (code % 64);
+      present.add(code);
       first[code] = at;
       length[code] = 0;
       order[codes++] = code;
@@ -212,13 +218,13 @@ std::vector<std::uint8_t> encode(const sdk::dhcp_message& reply, const encode_li
   std::vector<const sdk::dhcp_options::entry*> ordered;
   const auto& entries = reply.options.entries();
   ordered.reserve(entries.size());
-  std::array<std::uint64_t, 4> taken{};  // a code is in `ordered` (dhcp_options holds each code once)
+  code_set taken;  // codes already in `ordered` (dhcp_options holds each code once)
   auto take = [&](std::uint8_t code) {
-    if (taken[code / 64] >> (code % 64) & 1) return;
+    if (taken.has(code)) return;
     for (auto& e : entries)
       if (e.first == code) {
         ordered.push_back(&e);
-        taken[code / 64] |= std::uint64_t(1) << (code % 64);
+        taken.add(code);
         return;
       }
   };
