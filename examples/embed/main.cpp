@@ -12,6 +12,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -35,13 +36,18 @@ class heartbeat {
   heartbeat(asio::io_context& io, const bootfw::server& srv, std::chrono::milliseconds period)
       : timer_(io), srv_(srv), period_(period) {}
   void start() { arm(); }
-  void stop() { timer_.cancel(); }
+  /// cancel() alone is not enough: a wait that has just expired already has its handler queued, and that
+  /// handler would arm the timer again. The flag ends the chain either way.
+  void stop() {
+    stopped_ = true;
+    timer_.cancel();
+  }
 
  private:
   void arm() {
     timer_.expires_after(period_);
     timer_.async_wait([this](const boost::system::error_code& ec) {
-      if (ec) return;  // cancelled at shutdown
+      if (ec || stopped_) return;  // cancelled at shutdown, or stopped just after the timer expired
       std::size_t samples = 0;
       std::istringstream metrics(srv_.metrics_text());
       for (std::string line; std::getline(metrics, line);) samples += !line.empty() && line[0] != '#';
@@ -54,6 +60,7 @@ class heartbeat {
   const bootfw::server& srv_;
   std::chrono::milliseconds period_;
   unsigned long long beats_ = 0;
+  std::atomic<bool> stopped_{false};
 };
 
 int usage() {
