@@ -26,7 +26,7 @@ tftp_settings parse_settings(const sdk::config_view& config) {
   s.max_sessions_per_client = unsigned(config.get_int("max_sessions_per_client", 11, 1, 1 << 20));
   s.max_new_sessions_per_second = unsigned(config.get_int("max_new_sessions_per_second", 100, 0, 1 << 24));
   s.pause = std::chrono::seconds(config.get_int("pause_seconds", 2, 0, 3600));
-  s.fast_transfers = unsigned(config.get_int("fast_transfers", 64, 0, 1 << 20));
+  s.fast_transfers = unsigned(config.get_int("fast_transfers", 128, 0, 1 << 20));
   // Uploads (WRQ) are not implemented: every WRQ is refused with ERROR 2. Say so instead of silently
   // ignoring an operator who expects them.
   if (config["upload_directory"].present())

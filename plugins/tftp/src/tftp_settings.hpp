@@ -26,7 +26,7 @@ struct tftp_settings {
   std::chrono::seconds pause{2};             ///< refuse new sessions this long once the rate is exceeded
   /// With more transfers running, those of the `fast_transfers` earliest boots (DHCP ACK time) run at full
   /// speed and the others are paced (0: no pacing), so that a storm's nodes finish in the order they began.
-  unsigned fast_transfers = 64;
+  unsigned fast_transfers = 128;
 };
 
 /// Reads and validates the plugin's config table. Throws sdk::config_error naming the key on any
