@@ -62,11 +62,16 @@ def field(kv, name, scale=1.0):
     return float(kv[name]) * scale
 
 
-def cut_note(kv):
-    """How an incomplete storm ended: at the storm-wide deadline (bootfw_storm --storm-deadline-s) or not."""
+def within(kv):
+    """ " within N s" when the storm ended at its storm-wide deadline (bootfw_storm --storm-deadline-s)."""
     if kv is not None and kv.get("deadline_hit") == "1":
-        return f"not all booted within {kv.get('deadline_s', '?')} s"
-    return "not all booted"
+        return f" within {kv.get('deadline_s', '?')} s"
+    return ""
+
+
+def cut_note(kv):
+    """How an incomplete storm ended."""
+    return "not all booted" + within(kv)
 
 
 def storm_label(s):
@@ -96,7 +101,7 @@ for n in storms:
         v = field(kv, key, 0.001)
         # A time over the nodes that booted is not comparable with one over all nodes: no ratio.
         if isinstance(v, float) and not complete(kv) and kv.get("booted") == "0":
-            return "none booted" + (" within " + kv.get("deadline_s", "?") + " s" if kv.get("deadline_hit") == "1" else "")
+            return "none booted" + within(kv)
         return v if not isinstance(v, float) or complete(kv) else (INCOMPLETE, v, cut_note(kv))
     add(f"{label}: time to last booted node, s", "low", lambda c: timing(c, "max_ms"))
     add(f"{label}: per-node boot p50, s", "low", lambda c: timing(c, "p50_ms"))
