@@ -132,15 +132,17 @@ void udp_poller::on_wait_done(bool aborted) {
     }
     return;
   }
-  serve(op_->ready, op_->count);
+  serve();
 }
 
 void udp_poller::pass() {
   op_->count = ::epoll_wait(epoll_fd_, op_->ready.data(), max_events, 0);
-  serve(op_->ready, op_->count);
+  serve();
 }
 
-void udp_poller::serve(const events& ev, int n) {
+void udp_poller::serve() {
+  const auto& ev = op_->ready;
+  const int n = op_->count;
   ready_.clear();
   if (n > 0) {
     std::lock_guard lock(mutex_);

@@ -63,7 +63,7 @@ class udp_poller : public std::enable_shared_from_this<udp_poller> {
 
   void arm();                           // strand only
   void pass();                          // strand only: epoll_wait into op_->ready, then serve
-  void serve(const events& ev, int n);  // strand only
+  void serve();                         // strand only: the sockets in op_->ready (op_->count of them)
   void on_wait_done(bool aborted);      // strand only
 
   int epoll_fd_ = -1;
