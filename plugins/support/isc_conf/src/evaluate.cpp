@@ -89,6 +89,8 @@ class effective_options {
   std::array<const option_setting*, 256> chosen_;  // read only where present_ has the bit
 };
 
+/// RFC 2132 §8.4 encapsulation of one option space's effective options: code, len, value, … (ascending
+/// code) in the byte layout ISC dhcpd 4.4 sends (no END sub-option). Empty when the space has none.
 template <class Scopes>
 std::vector<std::uint8_t> encode_space(const Scopes& scopes, std::string_view space) {
   bytes out;
@@ -300,13 +302,6 @@ const pool_decl* find_pool(const client_match& m, sdk::ipv4_address address) noe
     return search(m.shared_network->pools);
   }
   return m.subnet ? search(m.subnet->pools) : nullptr;
-}
-
-std::vector<std::uint8_t> encode_vendor_options(const config_model& model,
-                                                const std::vector<const parameters*>& scopes,
-                                                std::string_view space) {
-  (void)model;
-  return encode_space(scopes, space);
 }
 
 resolved_parameters resolve(const client_match& m, const pool_decl* pool) {

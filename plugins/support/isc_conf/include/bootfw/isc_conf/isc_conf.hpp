@@ -132,12 +132,6 @@ struct resolved_parameters {
 };
 resolved_parameters resolve(const client_match& match, const pool_decl* pool);
 
-/// RFC 2132 §8.4 encapsulation of one option space's effective options: code, len, value, … (ascending
-/// code) in the same byte layout ISC dhcpd 4.4 sends (no END sub-option). Empty when the space has none.
-std::vector<std::uint8_t> encode_vendor_options(const config_model& model,
-                                                const std::vector<const parameters*>& scopes,
-                                                std::string_view space);
-
 // ---- native TOML ----
 
 /// The equivalent native bootfw TOML (see plugins/support/isc_conf/README.md for the schema).
