@@ -4,7 +4,7 @@
 #
 # Installed layout (relative to the prefix; LIBDIR is CMAKE_INSTALL_LIBDIR, "lib" unless the prefix is /usr
 # on a multiarch system):
-#   bin/bootfw                          the server and CLI (RPATH $ORIGIN/../LIBDIR)
+#   bin/bootfw                          the server and CLI (the framework linked in: needs no libbootfw)
 #   LIBDIR/libbootfw.so.*               bootfw::framework
 #   LIBDIR/bootfw/plugins/bootfw-*.so   the shipped plugin modules (bootfw's default plugin directory)
 #   LIBDIR/bootfw/static/*.a            bootfw::static_plugins and the plugin code it needs (embedders)
