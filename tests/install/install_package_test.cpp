@@ -55,13 +55,16 @@ TEST(installed_package, has_the_sdk_headers_library_binary_plugins_and_package_f
                         libdir + "/cmake/bootfw/BootfwPlugin.cmake", libdir + "/pkgconfig/bootfw.pc"})
     EXPECT_TRUE(fs::exists(fs::path(prefix) / f)) << f;
   // Only the SDK is installed: no framework header may leak into include/.
-  for (auto& e : fs::recursive_directory_iterator(fs::path(prefix) / "include"))
-    if (e.is_regular_file()) EXPECT_EQ(e.path().parent_path().filename(), "sdk") << e.path();
+  for (auto& e : fs::recursive_directory_iterator(fs::path(prefix) / "include")) {
+    if (e.is_regular_file()) {
+      EXPECT_EQ(e.path().parent_path().filename(), "sdk") << e.path();
+    }
+  }
   auto [status, out] = run(fmt::format("PKG_CONFIG_PATH={}/{}/pkgconfig pkg-config --cflags --libs bootfw", prefix, libdir));
   EXPECT_EQ(status, 0) << out;
   EXPECT_NE(out.find("-I" + prefix + "/" + libdir + "/pkgconfig/"), std::string::npos) << out;
   EXPECT_NE(out.find("-lbootfw"), std::string::npos) << out;
-  // The installed binary finds its own library and its installed plugins (no BOOTFW_PLUGIN_DIR needed).
+  // The installed binary (the framework linked in) finds its installed plugins (no BOOTFW_PLUGIN_DIR needed).
   auto plugins = dir.write("plugins.toml", fmt::format("[server]\nstate_directory = \"{}/state\"\n[[plugin]]\n"
                                                        "name = \"tftp\"\nkind = \"tftp-transport\"\n"
                                                        "library = \"bootfw-tftp.so\"\n",
