@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <cerrno>
@@ -11,10 +12,11 @@ namespace bootfw {
 
 namespace asio = boost::asio;
 
+#if BOOTFW_POLLER_REACTOR_OP
 // wait_op is a reactor operation, a Boost.Asio implementation type: built for the epoll reactor of
-// Boost 1.74+ (Debian 12). Another reactor (io_uring, select) would need posix::descriptor::async_wait.
+// Boost 1.74 (Debian 12). Another reactor (io_uring, select) would need the portable path (header).
 static_assert(std::is_same_v<asio::detail::reactor, asio::detail::epoll_reactor>,
-              "udp_poller is written for Asio's epoll reactor");
+              "udp_poller's reactor operation is written for Asio's epoll reactor: define BOOTFW_PORTABLE_POLLER");
 
 // Performed by the reactor (under its descriptor lock) when the epoll set may be readable, and once
 // speculatively when armed: it takes the ready sockets. "Exhausted" tells the reactor not to try again
@@ -24,9 +26,9 @@ struct udp_poller::wait_op : asio::detail::reactor_op {
       : reactor_op(boost::system::error_code(), &do_perform, &do_complete), poller(p) {}
 
   static status do_perform(reactor_op* base) {
-    auto* op = static_cast<wait_op*>(base);
-    op->count = ::epoll_wait(op->poller.epoll_fd_, op->ready.data(), max_events, 0);
-    return op->count > 0 ? done_and_exhausted : not_done;
+    auto& p = static_cast<wait_op*>(base)->poller;
+    p.ready_count_ = ::epoll_wait(p.epoll_fd_, p.ready_events_.data(), max_events, 0);
+    return p.ready_count_ > 0 ? done_and_exhausted : not_done;
   }
   // Run by the io_context when done or cancelled; with owner == nullptr when the io_context is destroyed
   // with the wait still queued (then only the reference to the poller is dropped).
@@ -41,9 +43,8 @@ struct udp_poller::wait_op : asio::detail::reactor_op {
 
   udp_poller& poller;
   std::shared_ptr<udp_poller> keep_alive;  // set while queued: a pending wait keeps the poller alive
-  events ready{};
-  int count = 0;
 };
+#endif
 
 namespace {
 int open_epoll() {
@@ -53,6 +54,7 @@ int open_epoll() {
 }
 }  // namespace
 
+#if BOOTFW_POLLER_REACTOR_OP
 udp_poller::udp_poller(asio::io_context& io, strand_type strand)
     : epoll_fd_(open_epoll()), reactor_(asio::use_service<reactor>(io)), strand_(std::move(strand)) {
   reactor_.init_task();  // as Asio's own descriptor services do: the scheduler runs the reactor
@@ -68,6 +70,22 @@ udp_poller::~udp_poller() {
   reactor_.cleanup_descriptor_data(reactor_data_);
   ::close(epoll_fd_);
 }
+#else
+udp_poller::udp_poller(asio::io_context& io, strand_type strand)
+    : epoll_fd_(open_epoll()), set_(io), strand_(std::move(strand)) {
+  boost::system::error_code ec;
+  set_.assign(epoll_fd_, ec);
+  if (ec) {
+    ::close(epoll_fd_);
+    throw std::system_error(ec.value(), std::system_category(), "register the epoll set");
+  }
+}
+
+udp_poller::~udp_poller() {
+  set_.release();
+  ::close(epoll_fd_);
+}
+#endif
 
 std::uint64_t udp_poller::add(int fd, std::shared_ptr<reader> r, std::error_code& ec) {
   std::lock_guard lock(mutex_);
@@ -102,7 +120,7 @@ void udp_poller::remove(std::uint64_t id, int fd) noexcept {
   try {
     asio::post(strand_, [self = shared_from_this()] {
       std::lock_guard lock(self->mutex_);
-      if (self->readers_.empty()) self->reactor_.cancel_ops(self->epoll_fd_, self->reactor_data_);
+      if (self->readers_.empty()) self->cancel_wait();
     });
   } catch (...) {
   }
@@ -116,10 +134,26 @@ void udp_poller::arm() {
       return;
     }
   }
+  ready_count_ = 0;
+#if BOOTFW_POLLER_REACTOR_OP
   op_->ec_ = boost::system::error_code();
-  op_->count = 0;
   op_->keep_alive = shared_from_this();
   reactor_.start_op(reactor::read_op, epoll_fd_, reactor_data_, op_.get(), false, true);
+#else
+  set_.async_wait(asio::posix::descriptor_base::wait_read,
+                  asio::bind_executor(strand_, [self = shared_from_this()](const boost::system::error_code& ec) {
+                    self->on_wait_done(bool(ec));
+                  }));
+#endif
+}
+
+void udp_poller::cancel_wait() {
+#if BOOTFW_POLLER_REACTOR_OP
+  reactor_.cancel_ops(epoll_fd_, reactor_data_);
+#else
+  boost::system::error_code ignored;
+  set_.cancel(ignored);
+#endif
 }
 
 void udp_poller::on_wait_done(bool aborted) {
@@ -132,17 +166,21 @@ void udp_poller::on_wait_done(bool aborted) {
     }
     return;
   }
-  serve();
+#if BOOTFW_POLLER_REACTOR_OP
+  serve();  // the reactor's perform step took the ready sockets
+#else
+  pass();
+#endif
 }
 
 void udp_poller::pass() {
-  op_->count = ::epoll_wait(epoll_fd_, op_->ready.data(), max_events, 0);
+  ready_count_ = ::epoll_wait(epoll_fd_, ready_events_.data(), max_events, 0);
   serve();
 }
 
 void udp_poller::serve() {
-  const auto& ev = op_->ready;
-  const int n = op_->count;
+  const auto& ev = ready_events_;
+  const int n = ready_count_;
   ready_.clear();
   if (n > 0) {
     std::lock_guard lock(mutex_);

@@ -11,14 +11,26 @@
 // every time it is armed (Boost 1.74, reactive_descriptor_service::async_wait), one more epoll_ctl per
 // block. A pass that may have left datagrams queued schedules the next pass itself, because an
 // edge-triggered set reports again only when a new datagram arrives.
+//
+// That reactor operation is an Asio implementation type, written for Boost 1.74 (Debian 12), whose
+// reactor interface later releases change. With any other Boost, or with BOOTFW_PORTABLE_POLLER defined,
+// the set is waited on through posix::stream_descriptor::async_wait instead: public API, same behaviour,
+// one epoll_ctl more per wait.
 #pragma once
 
 #include <sys/epoll.h>
 
 #include <array>
 #include <boost/asio/io_context.hpp>  // before the reactor: it needs the scheduler complete
-#include <boost/asio/detail/reactor.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/version.hpp>
+#if !defined(BOOTFW_PORTABLE_POLLER) && BOOST_VERSION / 100 == 1074
+#define BOOTFW_POLLER_REACTOR_OP 1
+#include <boost/asio/detail/reactor.hpp>
+#else
+#define BOOTFW_POLLER_REACTOR_OP 0
+#include <boost/asio/posix/stream_descriptor.hpp>
+#endif
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -57,26 +69,31 @@ class udp_poller : public std::enable_shared_from_this<udp_poller> {
   static constexpr int max_events = 64;    ///< ready sockets taken per pass
 
  private:
-  using reactor = boost::asio::detail::reactor;
-  struct wait_op;
-  using events = std::array<epoll_event, max_events>;
-
   void arm();                           // strand only
-  void pass();                          // strand only: epoll_wait into op_->ready, then serve
-  void serve();                         // strand only: the sockets in op_->ready (op_->count of them)
+  void pass();                          // strand only: epoll_wait into ready_events_, then serve
+  void serve();                         // strand only: the sockets in ready_events_ (ready_count_ of them)
   void on_wait_done(bool aborted);      // strand only
+  void cancel_wait();                   // strand only
 
   int epoll_fd_ = -1;
+#if BOOTFW_POLLER_REACTOR_OP
+  using reactor = boost::asio::detail::reactor;
+  struct wait_op;
   reactor& reactor_;
   reactor::per_descriptor_data reactor_data_{};
+  // The one wait. Queued in Asio's reactor only between arm() and its completion; a pass never runs then,
+  // so the reactor's perform step may fill ready_events_.
+  std::unique_ptr<wait_op> op_;
+#else
+  boost::asio::posix::stream_descriptor set_;  // epoll_fd_, released (not closed) by the destructor
+#endif
   strand_type strand_;
+  std::array<epoll_event, max_events> ready_events_{};
+  int ready_count_ = 0;
   std::mutex mutex_;  // readers_, next_id_, armed_
   std::unordered_map<std::uint64_t, std::shared_ptr<reader>> readers_;
   std::uint64_t next_id_ = 1;
   bool armed_ = false;
-  // The one wait. Queued in Asio's reactor only between arm() and its completion; a pass never runs then,
-  // so pass() reuses its event array.
-  std::unique_ptr<wait_op> op_;
   std::vector<std::shared_ptr<reader>> ready_;  // strand only: this pass's readers
 };
 
