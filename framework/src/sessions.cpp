@@ -89,12 +89,8 @@ void client_sessions::dhcp_reply(const sdk::dhcp_message& request, const sdk::cl
 
 void client_sessions::transfer(std::string_view instance, const sdk::boot_event& e) {
   std::lock_guard lock(mutex_);
-  std::string who = e.client.to_string();
-  std::string t;
-  if (auto s = table_.find_address(e.client); s != client_table::none) {
-    const auto mac = table_.mac(s);
-    who = mac.to_string();
-    t = fmt::format("+{:.3f}s ", elapsed(mac, false));
+  const auto s = table_.find_address(e.client);
+  if (s != client_table::none) {
     // A request refused before any transfer (not found, access denied) is reported as a failure with no
     // duration and no start: it is still one request the client made.
     bool refused = e.what == sdk::boot_event::kind::transfer_failed && e.duration.count() == 0 && e.bytes == 0;
@@ -112,6 +108,14 @@ void client_sessions::transfer(std::string_view instance, const sdk::boot_event&
     case k::transfer_failed: failures_.add(); break;
   }
   if (!log_.enabled(e.what == k::transfer_started ? log_level::debug : log_level::info)) return;
+  // Who and when, for the log line only: the client's MAC and session time when DHCP told us of it.
+  std::string who = e.client.to_string();
+  std::string t;
+  if (s != client_table::none) {
+    const auto mac = table_.mac(s);
+    who = mac.to_string();
+    t = fmt::format("+{:.3f}s ", elapsed(mac, false));
+  }
   switch (e.what) {
     case k::transfer_started:
       log_.write(log_level::debug, fmt::format("{} {}RRQ {} {} [{}]", who, t, e.file, e.detail, instance));
