@@ -9,8 +9,10 @@
 
 #include <fmt/format.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/program_options.hpp>
 #include <filesystem>
 #include <iostream>
@@ -107,6 +109,18 @@ void usage(std::ostream& out, const po::options_description& opts) {
       << opts;
 }
 
+// A TFTP transfer holds three descriptors (its socket connected to the client, the socket that hears
+// everyone else on its port, its file), so the default 4096 sessions need more than the soft limit of 1024
+// that systemd and login shells give. The hard limit stays the operator's (LimitNOFILE=); the soft one is
+// raised to it, as systemd.exec(5) advises for programs that need many descriptors. bootfw waits with
+// epoll, never select(), so descriptors above 1024 are safe.
+void raise_open_file_limit() {
+  rlimit r{};
+  if (::getrlimit(RLIMIT_NOFILE, &r) != 0 || r.rlim_cur >= r.rlim_max) return;
+  r.rlim_cur = std::min<rlim_t>(r.rlim_max, rlim_t(1) << 20);  // fs.nr_open's default caps an unlimited one
+  ::setrlimit(RLIMIT_NOFILE, &r);
+}
+
 }  // namespace
 }  // namespace bootfw::cli
 
@@ -169,5 +183,6 @@ int main(int argc, char** argv) {
     std::cout << fmt::format("{}: OK\n", options.plugins_file);
     return 0;
   }
+  cli::raise_open_file_limit();
   return cli::serve(options);
 }

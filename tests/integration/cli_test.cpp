@@ -4,9 +4,12 @@
 
 #include <fmt/format.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/un.h>
 
+#include <algorithm>
 #include <chrono>
+#include <sstream>
 #include <thread>
 
 #include "../support/test_support.hpp"
@@ -104,6 +107,46 @@ TEST(cli, sigterm_stops_the_server_gracefully) {
   std::ifstream in(log);
   std::string text((std::istreambuf_iterator<char>(in)), {});
   EXPECT_NE(text.find("[bootfw] stopped"), std::string::npos) << text;
+}
+
+TEST(cli, serving_raises_the_soft_open_file_limit_to_the_hard_one) {
+  // Started as systemd starts a service (soft limit 1024 below a higher hard one): a TFTP transfer holds
+  // three descriptors, so bootfw raises the soft limit itself; the hard limit stays the operator's.
+  rlimit mine{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &mine), 0);
+  if (mine.rlim_max < 2048) GTEST_SKIP() << "hard RLIMIT_NOFILE below 2048 here";
+  const rlim_t hard = std::min<rlim_t>(mine.rlim_max, 8192);
+  temp_dir dir;
+  auto file = dir.write("plugins.toml", fmt::format("[server]\nstate_directory = \"{}\"\n[[plugin]]\nname = \"p\"\n"
+                                                    "kind = \"boot-policy\"\nlibrary = \"{}\"\n",
+                                                    dir.str(), fixture("fixture_policy")));
+  auto log = dir.str() + "/log";
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    rlimit r{1024, hard};
+    ::setrlimit(RLIMIT_NOFILE, &r);
+    ::freopen(log.c_str(), "w", stderr);
+    ::execl(cli.c_str(), cli.c_str(), "--plugins", file.c_str(), nullptr);
+    ::_exit(127);
+  }
+  for (int i = 0; i < 100; ++i) {
+    std::ifstream in(log);
+    std::string text((std::istreambuf_iterator<char>(in)), {});
+    if (text.find("serving") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  std::string limit;
+  std::ifstream limits("/proc/" + std::to_string(pid) + "/limits");
+  for (std::string line; std::getline(limits, line);)
+    if (line.rfind("Max open files", 0) == 0) limit = line;
+  ::kill(pid, SIGTERM);
+  ::waitpid(pid, nullptr, 0);
+  // "Max open files            8192                 8192                 files"
+  std::istringstream fields(limit.substr(std::string("Max open files").size()));
+  std::uint64_t soft = 0, hard_seen = 0;
+  fields >> soft >> hard_seen;
+  EXPECT_EQ(soft, hard) << limit;
+  EXPECT_EQ(hard_seen, hard) << limit;
 }
 
 TEST(cli, tells_systemd_it_is_ready_only_once_serving_and_that_it_stops) {
