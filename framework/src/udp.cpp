@@ -129,21 +129,21 @@ sockaddr_in to_sockaddr(const sdk::udp_endpoint& ep) {
 }
 }  // namespace
 
-std::unique_ptr<udp_socket_impl> udp_socket_impl::open(std::shared_ptr<instance_executor> exec,
-                                                       const sdk::udp_options& options, std::error_code& ec) {
-  auto s = std::make_shared<state>(std::move(exec));
-  s->fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (s->fd < 0) {
+namespace {
+
+// A non-blocking UDP socket with every option that applies before bind; -1 with ec on failure.
+int make_socket(const sdk::udp_options& options, bool reuse_address, std::error_code& ec) {
+  const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
     ec = std::error_code(errno, std::system_category());
-    return nullptr;
+    return -1;
   }
-  int fd = s->fd;
   int one = 1;
   auto setopt = [&](int level, int name, const void* v, socklen_t len) {
     if (!ec && ::setsockopt(fd, level, name, v, len) != 0) ec = std::error_code(errno, std::system_category());
   };
   setopt(IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
-  if (options.reuse_address) setopt(SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  if (reuse_address) setopt(SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
   if (options.broadcast) setopt(SOL_SOCKET, SO_BROADCAST, &one, sizeof(one));
   if (options.receive_buffer) {
     int v = int(options.receive_buffer);
@@ -155,13 +155,47 @@ std::unique_ptr<udp_socket_impl> udp_socket_impl::open(std::shared_ptr<instance_
   }
   if (!options.interface.empty())
     setopt(SOL_SOCKET, SO_BINDTODEVICE, options.interface.c_str(), socklen_t(options.interface.size()));
-  if (ec) return nullptr;
-  auto sa = to_sockaddr(options.bind);
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) != 0) {
-    ec = std::error_code(errno, std::system_category());
-    return nullptr;
+  if (ec) {
+    ::close(fd);
+    return -1;
   }
-  return std::unique_ptr<udp_socket_impl>(new udp_socket_impl(std::move(s)));
+  return fd;
+}
+
+bool call_ok(int rc, std::error_code& ec) {
+  if (rc == 0) return true;
+  ec = std::error_code(errno, std::system_category());
+  return false;
+}
+
+}  // namespace
+
+std::unique_ptr<udp_socket_impl> udp_socket_impl::open(std::shared_ptr<instance_executor> exec,
+                                                       const sdk::udp_options& options, std::error_code& ec) {
+  auto s = std::make_shared<state>(exec);
+  auto sa = to_sockaddr(options.bind);
+  if (!options.peer) {
+    s->fd = make_socket(options, options.reuse_address, ec);
+    if (s->fd < 0 || !call_ok(::bind(s->fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)), ec)) return nullptr;
+    return std::unique_ptr<udp_socket_impl>(new udp_socket_impl(std::move(s), nullptr, std::nullopt));
+  }
+  // Connected to one peer: an unconnected socket binds first, with SO_REUSEADDR only if asked, so that an
+  // ephemeral port is one no other socket holds; it then lets the connected socket share that port and
+  // keeps receiving what comes from anyone else (the kernel prefers the connected socket for its peer).
+  auto stray = std::make_shared<state>(exec);
+  stray->fd = make_socket(options, options.reuse_address, ec);
+  if (stray->fd < 0 || !call_ok(::bind(stray->fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)), ec)) return nullptr;
+  int one = 1;
+  socklen_t len = sizeof(sa);
+  if (!call_ok(::setsockopt(stray->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)), ec) ||
+      !call_ok(::getsockname(stray->fd, reinterpret_cast<sockaddr*>(&sa), &len), ec))
+    return nullptr;
+  s->fd = make_socket(options, true, ec);
+  auto peer = to_sockaddr(*options.peer);
+  if (s->fd < 0 || !call_ok(::bind(s->fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)), ec) ||
+      !call_ok(::connect(s->fd, reinterpret_cast<sockaddr*>(&peer), sizeof(peer)), ec))
+    return nullptr;
+  return std::unique_ptr<udp_socket_impl>(new udp_socket_impl(std::move(s), std::move(stray), options.peer));
 }
 
 udp_socket_impl::~udp_socket_impl() { close(); }
@@ -175,14 +209,22 @@ sdk::udp_endpoint udp_socket_impl::local_endpoint() const noexcept {
 }
 
 void udp_socket_impl::start_receive(receive_handler handler) {
+  if (stray_) stray_->handler = handler;
   state_->handler = std::move(handler);
-  if (state_->receiving || state_->closed) return;
-  state_->receiving = true;
-  std::error_code ec;
-  state_->poll_id = state_->exec->poller().add(state_->fd, state_, ec);
-  if (!state_->poll_id)
-    state_->exec->log().write_limited(log_level::error, "udp-poll",
-                                      fmt::format("cannot watch a UDP socket: {}", ec.message()));
+  for (auto* s : {state_.get(), stray_.get()}) {
+    if (!s || s->receiving || s->closed) continue;
+    s->receiving = true;
+    std::error_code ec;
+    s->poll_id = s->exec->poller().add(s->fd, s->shared_from_this(), ec);
+    if (!s->poll_id)
+      s->exec->log().write_limited(log_level::error, "udp-poll",
+                                   fmt::format("cannot watch a UDP socket: {}", ec.message()));
+  }
+}
+
+int udp_socket_impl::fd_for(const sdk::udp_endpoint& to, bool& connected) const noexcept {
+  connected = peer_ && to == *peer_;
+  return connected || !stray_ ? state_->fd : stray_->fd;
 }
 
 bool udp_socket_impl::send_to(std::span<const std::byte> data, const sdk::udp_endpoint& to,
@@ -192,8 +234,11 @@ bool udp_socket_impl::send_to(std::span<const std::byte> data, const sdk::udp_en
     return false;
   }
   auto sa = to_sockaddr(to);
-  ssize_t n = ::sendto(state_->fd, data.data(), data.size(), MSG_DONTWAIT,
-                       reinterpret_cast<sockaddr*>(&sa), sizeof(sa));
+  bool connected = false;
+  const int fd = fd_for(to, connected);
+  ssize_t n = connected ? ::send(fd, data.data(), data.size(), MSG_DONTWAIT)
+                        : ::sendto(fd, data.data(), data.size(), MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&sa),
+                                   sizeof(sa));
   if (n < 0) {
     ec = std::error_code(errno, std::system_category());
     return false;
@@ -230,7 +275,11 @@ std::size_t udp_socket_impl::send_batch(std::span<const std::span<const std::byt
     return 0;
   }
   auto sa = to_sockaddr(to);
-  const int fd = state_->fd;
+  bool connected = false;
+  const int fd = fd_for(to, connected);
+  // A connected socket sends without an address: with one, the kernel would look the route up again.
+  auto* name = connected ? nullptr : &sa;
+  const socklen_t name_len = connected ? 0 : sizeof(sa);
   std::size_t sent = 0;
   while (state_->gso_usable && sent < datagrams.size()) {
     auto rest = datagrams.subspan(sent);
@@ -240,8 +289,8 @@ std::size_t udp_socket_impl::send_batch(std::span<const std::span<const std::byt
     for (std::size_t i = 0; i < n; ++i) iovs[i] = {const_cast<std::byte*>(rest[i].data()), rest[i].size()};
     alignas(cmsghdr) char control[CMSG_SPACE(sizeof(std::uint16_t))] = {};
     msghdr msg{};
-    msg.msg_name = &sa;
-    msg.msg_namelen = sizeof(sa);
+    msg.msg_name = name;
+    msg.msg_namelen = name_len;
     msg.msg_iov = iovs.data();
     msg.msg_iovlen = n;
     msg.msg_control = control;
@@ -272,8 +321,8 @@ std::size_t udp_socket_impl::send_batch(std::span<const std::span<const std::byt
     for (std::size_t i = 0; i < n; ++i) {
       auto d = datagrams[sent + i];
       iovs[i] = {const_cast<std::byte*>(d.data()), d.size()};
-      msgs[i].msg_hdr.msg_name = &sa;
-      msgs[i].msg_hdr.msg_namelen = sizeof(sa);
+      msgs[i].msg_hdr.msg_name = name;
+      msgs[i].msg_hdr.msg_namelen = name_len;
       msgs[i].msg_hdr.msg_iov = &iovs[i];
       msgs[i].msg_hdr.msg_iovlen = 1;
     }
@@ -295,11 +344,13 @@ bool udp_socket_impl::send_via(std::span<const std::byte> data, const sdk::udp_e
     return false;
   }
   auto sa = to_sockaddr(to);
+  bool connected = false;
+  const int fd = fd_for(to, connected);
   iovec iov{const_cast<std::byte*>(data.data()), data.size()};
   alignas(cmsghdr) char control[CMSG_SPACE(sizeof(in_pktinfo))] = {};
   msghdr msg{};
-  msg.msg_name = &sa;
-  msg.msg_namelen = sizeof(sa);
+  msg.msg_name = connected ? nullptr : &sa;
+  msg.msg_namelen = connected ? 0 : sizeof(sa);
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
   if (interface_index || !source.is_unspecified()) {
@@ -314,7 +365,7 @@ bool udp_socket_impl::send_via(std::span<const std::byte> data, const sdk::udp_e
     pi.ipi_spec_dst.s_addr = htonl(source.to_uint());
     std::memcpy(CMSG_DATA(c), &pi, sizeof(pi));
   }
-  if (::sendmsg(state_->fd, &msg, MSG_DONTWAIT) < 0) {
+  if (::sendmsg(fd, &msg, MSG_DONTWAIT) < 0) {
     ec = std::error_code(errno, std::system_category());
     return false;
   }
@@ -324,14 +375,16 @@ bool udp_socket_impl::send_via(std::span<const std::byte> data, const sdk::udp_e
 int udp_socket_impl::native_handle() const noexcept { return state_->closed ? -1 : state_->fd; }
 
 void udp_socket_impl::close() noexcept {
-  if (state_->closed) return;
-  state_->closed = true;
-  // Destroy the plugin's handler now, while its code is certainly mapped.
-  state_->handler = nullptr;
-  if (state_->poll_id) state_->exec->poller().remove(state_->poll_id, state_->fd);
-  state_->poll_id = 0;
-  ::close(state_->fd);
-  state_->fd = -1;
+  for (auto* s : {state_.get(), stray_.get()}) {
+    if (!s || s->closed) continue;
+    s->closed = true;
+    // Destroy the plugin's handler now, while its code is certainly mapped.
+    s->handler = nullptr;
+    if (s->poll_id) s->exec->poller().remove(s->poll_id, s->fd);
+    s->poll_id = 0;
+    ::close(s->fd);
+    s->fd = -1;
+  }
 }
 
 }  // namespace bootfw

@@ -1,10 +1,12 @@
 // sdk::udp_socket on the server's io_context: readiness-driven recvmsg() with IP_PKTINFO so every
-// datagram says which interface and address it arrived on, and non-blocking sends.
+// datagram says which interface and address it arrived on, and non-blocking sends. With a peer
+// (udp_options::peer) it is two sockets on one port: one connected to the peer, one for everyone else.
 #pragma once
 
 #include <bootfw/sdk/host.hpp>
 
 #include <memory>
+#include <optional>
 
 namespace bootfw {
 
@@ -33,8 +35,13 @@ class udp_socket_impl final : public sdk::udp_socket {
   struct state;
 
  private:
-  explicit udp_socket_impl(std::shared_ptr<state> s) : state_(std::move(s)) {}
+  udp_socket_impl(std::shared_ptr<state> s, std::shared_ptr<state> stray, std::optional<sdk::udp_endpoint> peer)
+      : state_(std::move(s)), stray_(std::move(stray)), peer_(peer) {}
+  /// The socket a datagram to `to` leaves by; `connected`: it is the connected one and `to` its peer.
+  int fd_for(const sdk::udp_endpoint& to, bool& connected) const noexcept;
   std::shared_ptr<state> state_;
+  std::shared_ptr<state> stray_;  ///< with a peer: the unconnected socket on the same port (everyone else)
+  std::optional<sdk::udp_endpoint> peer_;
 };
 
 }  // namespace bootfw

@@ -249,6 +249,7 @@ void tftp_server::start_transfer(request req, const sdk::datagram_info& info, sd
   sdk::udp_options uo;
   uo.bind = {local, 0};  // RFC 1350 §4: a fresh ephemeral port is this transfer's TID
   uo.interface = settings_.interface;
+  uo.peer = from;  // the route is looked up once, not per block; a wrong TID still reaches the session
   std::error_code ec;
   auto socket = open_socket_(uo, ec);
   if (!socket) {

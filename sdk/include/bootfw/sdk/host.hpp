@@ -91,6 +91,12 @@ struct udp_options {
   bool broadcast = false;        ///< SO_BROADCAST
   std::size_t receive_buffer = 0;  ///< SO_RCVBUF when not 0
   std::size_t send_buffer = 0;     ///< SO_SNDBUF when not 0
+  /// When set, the socket is connect(2)ed to `peer` after bind, so the kernel keeps the route both ways
+  /// instead of looking it up for every datagram (a lockstep TFTP transfer sends one per ACK). Datagrams
+  /// from any other source to the same port still reach the receive handler (a second, unconnected socket
+  /// on that port takes them), so a TFTP server can still answer a wrong TID (RFC 1350 §4); replies to
+  /// them leave from the same port.
+  std::optional<udp_endpoint> peer;
 };
 
 /// A UDP socket run by bootfw's event loop.
