@@ -1,14 +1,16 @@
 #include "config.hpp"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 #include <thread>
 #include <toml++/toml.h>
 
@@ -324,14 +326,35 @@ server_config parse_server_config(const std::string& text, const std::string& pa
   return cfg;
 }
 
+namespace {
+// POSIX reads, not std::ifstream: a stream constructs std::locale and its facets, and the serving process
+// would keep those libstdc++ pages resident for nothing (docs/performance.md, "RSS of the binary").
+std::string read_config_file(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    throw config_file_error(fmt::format("{}: cannot read the configuration file: {}", path, std::strerror(errno)));
+  std::string text;
+  char buf[8192];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int err = errno;
+      ::close(fd);
+      throw config_file_error(fmt::format("{}: cannot read the configuration file: {}", path, std::strerror(err)));
+    }
+    if (n == 0) break;
+    text.append(buf, std::size_t(n));
+  }
+  ::close(fd);
+  return text;
+}
+}  // namespace
+
 server_config load_server_config(const std::string& path, const std::string& default_plugin_dir) {
   std::error_code ec;
   auto abs = fs::absolute(path, ec);
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw config_file_error(fmt::format("{}: cannot read the configuration file", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return parse_server_config(ss.str(), ec ? path : abs.lexically_normal().string(), default_plugin_dir);
+  return parse_server_config(read_config_file(path), ec ? path : abs.lexically_normal().string(), default_plugin_dir);
 }
 
 }  // namespace bootfw
