@@ -1,5 +1,6 @@
 #pragma once
 
+#include <bootfw/sdk/embed.hpp>
 #include <bootfw/sdk/static_plugins.hpp>
 
 #include <filesystem>
@@ -15,6 +16,10 @@ std::span<const sdk::static_plugin> builtin_plugins() noexcept;
 /// Tells systemd (Type=notify) about state changes: "READY=1", "RELOADING=1", "STOPPING=1"; a no-op
 /// when not started by systemd.
 void notify_service_manager(std::string_view state) noexcept;
+/// Raises the soft RLIMIT_NOFILE to the hard one (a transfer holds three descriptors).
+void raise_open_file_limit() noexcept;
+/// Runs a server until SIGTERM/SIGINT, reloading on SIGHUP; tells systemd. Returns the exit status.
+int serve(server_options options);
 /// `bootfw explain …` (argv[0] is "explain").
 int explain_main(int argc, char** argv);
 }  // namespace bootfw::cli

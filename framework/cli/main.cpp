@@ -8,14 +8,14 @@
 #include <bootfw/sdk/static_plugins.hpp>
 
 #include <fmt/format.h>
-#include <signal.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <boost/program_options.hpp>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include "cli.hpp"
 #include "log.hpp"
@@ -26,28 +26,12 @@ namespace fs = std::filesystem;
 
 namespace bootfw::cli {
 
-fs::path self_directory() {
-  std::error_code ec;
-  auto p = fs::read_symlink("/proc/self/exe", ec);
-  return ec ? fs::path(".") : p.parent_path();
-}
-
-std::string default_plugin_directory() {
-  if (const char* env = std::getenv("BOOTFW_PLUGIN_DIR")) return env;
-  auto self = self_directory();
-  // The build tree (plugins-out), then an installed tree relocated anywhere (bin/../LIBDIR/bootfw/plugins).
-  for (auto candidate : {self / ".." / "plugins-out", self / ".." / BOOTFW_LIBDIR / "bootfw" / "plugins"}) {
-    std::error_code ec;
-    if (fs::is_directory(candidate, ec)) return candidate.lexically_normal().string();
-  }
-  return BOOTFW_PLUGIN_DIR;
-}
-
 namespace {
 
 int exec_subcommand(const std::string& name, int argc, char** argv) {
   auto self = self_directory();
-  std::vector<fs::path> candidates = {self / ("bootfw-" + name), self / ".." / "libexec" / "bootfw" / ("bootfw-" + name)};
+  std::vector<fs::path> candidates = {self / ("bootfw-" + name),
+                                      self / ".." / BOOTFW_LIBEXECDIR / "bootfw" / ("bootfw-" + name)};
   for (auto& c : candidates) {
     if (::access(c.c_str(), X_OK) == 0) {
       std::vector<char*> args;
@@ -64,39 +48,26 @@ int exec_subcommand(const std::string& name, int argc, char** argv) {
   return 2;
 }
 
-int serve(server_options options) {
-  // Signals are handled by sigwait on this thread: block them before any worker thread exists so none of
-  // them receives one.
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGHUP);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-
-  server srv(options);
-  try {
-    srv.start();
-  } catch (const std::exception& e) {
-    std::cerr << fmt::format("bootfw: cannot start: {}\n", e.what());
-    return 1;
-  }
-  notify_service_manager("READY=1");
-  for (;;) {
-    int sig = 0;
-    if (sigwait(&set, &sig) != 0) continue;
-    if (sig == SIGHUP) {
-      notify_service_manager("RELOADING=1");
-      std::string error;
-      srv.reload(error);  // logs either way; an invalid config leaves the running one in place
-      notify_service_manager("READY=1");
-      continue;
-    }
+// Serving runs as bootfw-serve, exec'd in place (same PID), so that the serving process maps neither
+// Program_options nor iostreams (see serve_main.cpp). Without bootfw-serve next to this binary or in
+// libexec (a binary copied alone), bootfw serves itself: the same server, 0.5 MB more resident.
+int run_server(const server_options& options, const std::string& log_level) {
+  auto self = self_directory();
+  if (!self.is_absolute()) return serve(options);  // no /proc: never exec a program from the working directory
+  for (auto& c : {self / "bootfw-serve", self / ".." / BOOTFW_LIBEXECDIR / "bootfw" / "bootfw-serve"}) {
+    if (::access(c.c_str(), X_OK) != 0) continue;
+    std::string prog = c.string();
+    std::vector<std::string> words = {prog, "--plugins", options.plugins_file, "--plugin-dir",
+                                      options.plugin_directory};
+    if (!log_level.empty()) words.insert(words.end(), {"--log-level", log_level});
+    std::vector<char*> args;
+    for (auto& w : words) args.push_back(w.data());
+    args.push_back(nullptr);
+    ::execv(prog.c_str(), args.data());
+    std::cerr << fmt::format("bootfw: cannot run {} ({}); serving in this process\n", prog, std::strerror(errno));
     break;
   }
-  notify_service_manager("STOPPING=1");
-  srv.stop();
-  return 0;
+  return serve(options);
 }
 
 void usage(std::ostream& out, const po::options_description& opts) {
@@ -107,18 +78,6 @@ void usage(std::ostream& out, const po::options_description& opts) {
          "       bootfw hxip ADDRESS | bootfw hxip --chain [--mac M] [--ip A] [--uuid U]\n"
          "       bootfw import-isc dhcpd.conf\n\n"
       << opts;
-}
-
-// A TFTP transfer holds three descriptors (its socket connected to the client, the socket that hears
-// everyone else on its port, its file), so the default 4096 sessions need more than the soft limit of 1024
-// that systemd and login shells give. The hard limit stays the operator's (LimitNOFILE=); the soft one is
-// raised to it, as systemd.exec(5) advises for programs that need many descriptors. bootfw waits with
-// epoll, never select(), so descriptors above 1024 are safe.
-void raise_open_file_limit() {
-  rlimit r{};
-  if (::getrlimit(RLIMIT_NOFILE, &r) != 0 || r.rlim_cur >= r.rlim_max) return;
-  r.rlim_cur = std::min<rlim_t>(r.rlim_max, rlim_t(1) << 20);  // fs.nr_open's default caps an unlimited one
-  ::setrlimit(RLIMIT_NOFILE, &r);
 }
 
 }  // namespace
@@ -183,6 +142,5 @@ int main(int argc, char** argv) {
     std::cout << fmt::format("{}: OK\n", options.plugins_file);
     return 0;
   }
-  cli::raise_open_file_limit();
-  return cli::serve(options);
+  return cli::run_server(options, vm.count("log-level") ? vm["log-level"].as<std::string>() : std::string());
 }

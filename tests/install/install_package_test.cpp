@@ -133,6 +133,13 @@ address = "192.168.24.203"
   child_process server({bootfw, "--plugins", plugins}, dir.str() + "/out", dir.str() + "/err");
   ASSERT_TRUE(server.wait_for("serving")) << server.output();
   EXPECT_NE(server.output().find("by-vendor (mac-prefix boot-policy)"), std::string::npos) << server.output();
+  {
+    // The installed bootfw serves as the installed libexec/bootfw/bootfw-serve (exec'd in place).
+    std::error_code ec;
+    auto exe = std::filesystem::read_symlink("/proc/" + std::to_string(server.pid) + "/exe", ec);
+    auto expected = std::filesystem::path(prefix) / BOOTFW_LIBEXECDIR / "bootfw" / "bootfw-serve";
+    EXPECT_EQ(exe.lexically_normal(), expected.lexically_normal());
+  }
 
   auto ask = [&](std::array<std::uint8_t, 6> mac) -> std::optional<dhcp_reply_view> {
     dhcp_packet_spec spec;

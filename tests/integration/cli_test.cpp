@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <sstream>
 #include <thread>
 
@@ -185,6 +186,75 @@ TEST(cli, tells_systemd_it_is_ready_only_once_serving_and_that_it_stops) {
   ::waitpid(pid, &status, 0);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
   ::close(fd);
+}
+
+// Serving starts `bootfw` (Program_options, iostreams) and ends as bootfw-serve exec'd in place: the same
+// PID (what systemd and the tests above signal), a different image.
+std::string exe_of(pid_t pid) {
+  std::error_code ec;
+  return std::filesystem::read_symlink("/proc/" + std::to_string(pid) + "/exe", ec).string();
+}
+
+pid_t start_serving(const std::string& program, const std::string& plugins_file, const std::string& log,
+                    const char* level = "info") {
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::freopen(log.c_str(), "w", stderr);
+    ::execl(program.c_str(), program.c_str(), "--plugins", plugins_file.c_str(), "--log-level", level, nullptr);
+    ::_exit(127);
+  }
+  for (int i = 0; i < 100; ++i) {
+    std::ifstream in(log);
+    std::string text((std::istreambuf_iterator<char>(in)), {});
+    if (text.find("serving") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return pid;
+}
+
+int stop(pid_t pid) {
+  ::kill(pid, SIGTERM);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+TEST(cli, the_serving_process_is_bootfw_serve_under_the_pid_bootfw_started_with) {
+  temp_dir dir;
+  auto file = dir.write("plugins.toml", fmt::format("[server]\nstate_directory = \"{}\"\n[[plugin]]\nname = \"p\"\n"
+                                                    "kind = \"boot-policy\"\nlibrary = \"{}\"\n",
+                                                    dir.str(), fixture("fixture_policy")));
+  pid_t pid = start_serving(cli, file, dir.str() + "/log", "debug");
+  EXPECT_EQ(std::filesystem::path(exe_of(pid)).filename(), "bootfw-serve");
+  EXPECT_EQ(stop(pid), 0);
+  std::ifstream in(dir.str() + "/log");
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_NE(text.find("[p] started"), std::string::npos) << "--log-level debug reaches bootfw-serve:\n" << text;
+}
+
+TEST(cli, a_bootfw_copied_without_bootfw_serve_serves_in_its_own_image) {
+  temp_dir dir;
+  auto file = dir.write("plugins.toml", fmt::format("[server]\nstate_directory = \"{}\"\n[[plugin]]\nname = \"p\"\n"
+                                                    "kind = \"boot-policy\"\nlibrary = \"{}\"\n",
+                                                    dir.str(), fixture("fixture_policy")));
+  auto alone = dir.str() + "/bootfw";
+  std::filesystem::copy_file(cli, alone);
+  pid_t pid = start_serving(alone, file, dir.str() + "/log");
+  EXPECT_EQ(exe_of(pid), alone);
+  EXPECT_EQ(stop(pid), 0);
+  std::ifstream in(dir.str() + "/log");
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_NE(text.find("[bootfw] stopped"), std::string::npos) << text;
+}
+
+TEST(cli, bootfw_serve_refuses_anything_but_the_arguments_bootfw_passes) {
+  const auto serve = (std::filesystem::path(cli).parent_path() / "bootfw-serve").string();
+  for (const char* args : {"", " --help", " --plugins x.toml", " --plugins x.toml --plugin-dir /x --log-level loud",
+                           " --plugins x.toml --plugin-dir /x --bogus 1", " --plugins x.toml --plugin-dir"}) {
+    auto [status, out] = run(serve + args);
+    EXPECT_EQ(status, 2) << args << "\n" << out;
+    EXPECT_NE(out.find("started by bootfw"), std::string::npos) << args << "\n" << out;
+  }
 }
 
 }  // namespace
