@@ -32,6 +32,7 @@ int exec_subcommand(const std::string& name, int argc, char** argv) {
   auto self = self_directory();
   std::vector<fs::path> candidates = {self / ("bootfw-" + name),
                                       self / ".." / BOOTFW_LIBEXECDIR / "bootfw" / ("bootfw-" + name)};
+  if (!self.is_absolute()) candidates.clear();  // no /proc: never run a program from the working directory
   for (auto& c : candidates) {
     if (::access(c.c_str(), X_OK) == 0) {
       std::vector<char*> args;
