@@ -1,12 +1,9 @@
 #include "config.hpp"
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 
-#include <fcntl.h>
+#include <bootfw/sdk/file.hpp>
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <map>
@@ -326,35 +323,16 @@ server_config parse_server_config(const std::string& text, const std::string& pa
   return cfg;
 }
 
-namespace {
-// POSIX reads, not std::ifstream: a stream constructs std::locale and its facets, and the serving process
-// would keep those libstdc++ pages resident for nothing (docs/performance.md, "RSS of the binary").
-std::string read_config_file(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    throw config_file_error(fmt::format("{}: cannot read the configuration file: {}", path, std::strerror(errno)));
-  std::string text;
-  char buf[8192];
-  for (;;) {
-    const ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const int err = errno;
-      ::close(fd);
-      throw config_file_error(fmt::format("{}: cannot read the configuration file: {}", path, std::strerror(err)));
-    }
-    if (n == 0) break;
-    text.append(buf, std::size_t(n));
-  }
-  ::close(fd);
-  return text;
-}
-}  // namespace
-
 server_config load_server_config(const std::string& path, const std::string& default_plugin_dir) {
   std::error_code ec;
   auto abs = fs::absolute(path, ec);
-  return parse_server_config(read_config_file(path), ec ? path : abs.lexically_normal().string(), default_plugin_dir);
+  std::string text;
+  try {
+    text = sdk::read_whole_file(path);
+  } catch (const sdk::file_error& e) {
+    throw config_file_error(fmt::format("{}: cannot read the configuration file: {}", path, e.code().message()));
+  }
+  return parse_server_config(text, ec ? path : abs.lexically_normal().string(), default_plugin_dir);
 }
 
 }  // namespace bootfw

@@ -1,10 +1,7 @@
 // Statement parser for the dhcpd.conf subset (dhcpd.conf(5), dhcp-options(5)). Anything outside the
 // subset is a parse_error naming file:line and the statement: nothing is silently ignored.
-#include <fcntl.h>
-#include <unistd.h>
+#include <bootfw/sdk/file.hpp>
 
-#include <cerrno>
-#include <cstring>
 #include <initializer_list>
 
 #include "expression_parser.hpp"
@@ -436,25 +433,13 @@ config_model parse_text(std::string_view text, const std::string& file_name) {
   return m;
 }
 
-// A POSIX read, not std::ifstream: streams construct std::locale, whose libstdc++ pages the serving
-// process would then keep resident.
 config_model parse_file(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw parse_error({path, 0}, std::string("cannot open dhcpd.conf: ") + std::strerror(errno));
   std::string text;
-  char buf[8192];
-  for (;;) {
-    const ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const int err = errno;
-      ::close(fd);
-      throw parse_error({path, 0}, std::string("cannot read dhcpd.conf: ") + std::strerror(err));
-    }
-    if (n == 0) break;
-    text.append(buf, std::size_t(n));
+  try {
+    text = sdk::read_whole_file(path);
+  } catch (const sdk::file_error& e) {
+    throw parse_error({path, 0}, std::string("cannot ") + e.step() + " dhcpd.conf: " + e.code().message());
   }
-  ::close(fd);
   return parse_text(text, path);
 }
 
