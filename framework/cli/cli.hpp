@@ -9,6 +9,8 @@
 #include <string_view>
 
 namespace bootfw::cli {
+/// The directory of the running executable (/proc/self/exe); empty when that cannot be read, so that no
+/// caller ever looks for programs or plugins relative to the working directory.
 std::filesystem::path self_directory();
 std::string default_plugin_directory();
 /// The statically linked plugins of this binary (empty when built without them).

@@ -28,45 +28,48 @@ namespace bootfw::cli {
 
 namespace {
 
-int exec_subcommand(const std::string& name, int argc, char** argv) {
+// The helper program `name` (bootfw-hxip, bootfw-serve …): next to this binary (the build tree), else in
+// the installed libexec directory. Empty when there is none or /proc/self/exe is unreadable.
+fs::path find_helper(const std::string& name) {
   auto self = self_directory();
-  std::vector<fs::path> candidates = {self / ("bootfw-" + name),
-                                      self / ".." / BOOTFW_LIBEXECDIR / "bootfw" / ("bootfw-" + name)};
-  if (!self.is_absolute()) candidates.clear();  // no /proc: never run a program from the working directory
-  for (auto& c : candidates) {
-    if (::access(c.c_str(), X_OK) == 0) {
-      std::vector<char*> args;
-      std::string prog = c.string();
-      args.push_back(prog.data());
-      for (int i = 2; i < argc; ++i) args.push_back(argv[i]);
-      args.push_back(nullptr);
-      ::execv(prog.c_str(), args.data());
-      std::cerr << fmt::format("bootfw: cannot run {}: {}\n", prog, std::strerror(errno));
-      return 1;
-    }
+  if (self.empty()) return {};
+  for (auto c : {self / name, self / ".." / BOOTFW_LIBEXECDIR / "bootfw" / name})
+    if (::access(c.c_str(), X_OK) == 0) return c;
+  return {};
+}
+
+// Replaces this process with `words` (words[0] is the program); returns only when execv failed.
+void exec_words(std::vector<std::string> words) {
+  std::vector<char*> args;
+  for (auto& w : words) args.push_back(w.data());
+  args.push_back(nullptr);
+  ::execv(args[0], args.data());
+}
+
+int exec_subcommand(const std::string& name, int argc, char** argv) {
+  auto prog = find_helper("bootfw-" + name);
+  if (prog.empty()) {
+    std::cerr << fmt::format("bootfw: unknown command '{}' (see bootfw --help)\n", name);
+    return 2;
   }
-  std::cerr << fmt::format("bootfw: unknown command '{}' (see bootfw --help)\n", name);
-  return 2;
+  std::vector<std::string> words = {prog.string()};
+  for (int i = 2; i < argc; ++i) words.push_back(argv[i]);
+  exec_words(std::move(words));
+  std::cerr << fmt::format("bootfw: cannot run {}: {}\n", prog.string(), std::strerror(errno));
+  return 1;
 }
 
 // Serving runs as bootfw-serve, exec'd in place (same PID), so that the serving process maps neither
 // Program_options nor iostreams (see serve_main.cpp). Without bootfw-serve next to this binary or in
 // libexec (a binary copied alone), bootfw serves itself: the same server, 0.5 MB more resident.
 int run_server(const server_options& options, const std::string& log_level) {
-  auto self = self_directory();
-  if (!self.is_absolute()) return serve(options);  // no /proc: never exec a program from the working directory
-  for (auto& c : {self / "bootfw-serve", self / ".." / BOOTFW_LIBEXECDIR / "bootfw" / "bootfw-serve"}) {
-    if (::access(c.c_str(), X_OK) != 0) continue;
-    std::string prog = c.string();
-    std::vector<std::string> words = {prog, "--plugins", options.plugins_file, "--plugin-dir",
+  if (auto prog = find_helper("bootfw-serve"); !prog.empty()) {
+    std::vector<std::string> words = {prog.string(), "--plugins", options.plugins_file, "--plugin-dir",
                                       options.plugin_directory};
     if (!log_level.empty()) words.insert(words.end(), {"--log-level", log_level});
-    std::vector<char*> args;
-    for (auto& w : words) args.push_back(w.data());
-    args.push_back(nullptr);
-    ::execv(prog.c_str(), args.data());
-    std::cerr << fmt::format("bootfw: cannot run {} ({}); serving in this process\n", prog, std::strerror(errno));
-    break;
+    exec_words(std::move(words));
+    std::cerr << fmt::format("bootfw: cannot run {} ({}); serving in this process\n", prog.string(),
+                             std::strerror(errno));
   }
   return serve(options);
 }

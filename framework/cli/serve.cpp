@@ -22,12 +22,13 @@ namespace bootfw::cli {
 fs::path self_directory() {
   std::error_code ec;
   auto p = fs::read_symlink("/proc/self/exe", ec);
-  return ec ? fs::path(".") : p.parent_path();
+  return ec || !p.is_absolute() ? fs::path() : p.parent_path();
 }
 
 std::string default_plugin_directory() {
   if (const char* env = std::getenv("BOOTFW_PLUGIN_DIR")) return env;
   auto self = self_directory();
+  if (self.empty()) return BOOTFW_PLUGIN_DIR;
   // The build tree (plugins-out), then an installed tree relocated anywhere (bin/../LIBDIR/bootfw/plugins).
   for (auto candidate : {self / ".." / "plugins-out", self / ".." / BOOTFW_LIBDIR / "bootfw" / "plugins"}) {
     std::error_code ec;

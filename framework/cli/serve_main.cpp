@@ -26,8 +26,9 @@ int main(int argc, char** argv) {
     } else if (key == "--plugin-dir") {
       options.plugin_directory = value;
       have_dir = true;
-    } else if (key == "--log-level" && parse_log_level(value)) {
+    } else if (key == "--log-level") {
       options.log_level = parse_log_level(value);
+      ok = options.log_level.has_value();
     } else {
       ok = false;
     }
