@@ -10,8 +10,10 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include "../support/test_support.hpp"
 
@@ -22,6 +24,52 @@ using bootfw::test::temp_dir;
 namespace {
 
 const std::string cli = BOOTFW_CLI;
+
+/// A plugins.toml with one boot-policy (the fixture) and its state in `dir`: enough for bootfw to serve.
+std::string policy_only_config(const temp_dir& dir) {
+  return dir.write("plugins.toml", fmt::format("[server]\nstate_directory = \"{}\"\n[[plugin]]\nname = \"p\"\n"
+                                               "kind = \"boot-policy\"\nlibrary = \"{}\"\n",
+                                               dir.str(), fixture("fixture_policy")));
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  return std::string((std::istreambuf_iterator<char>(in)), {});
+}
+
+/// Runs `program args…` with stderr to `log` (after `in_child`, in the child) and waits until it serves.
+pid_t start_serving(const std::string& program, std::vector<std::string> args, const std::string& log,
+                    const std::function<void()>& in_child = {}) {
+  args.insert(args.begin(), program);
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    if (in_child) in_child();
+    ::freopen(log.c_str(), "w", stderr);
+    ::execv(program.c_str(), argv.data());
+    ::_exit(127);
+  }
+  for (int i = 0; i < 100 && read_text(log).find("serving") == std::string::npos; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  return pid;
+}
+
+/// SIGTERM, then the exit status (128 + signal when it died of one).
+int stop(pid_t pid) {
+  ::kill(pid, SIGTERM);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+// Serving starts `bootfw` (Program_options, iostreams) and ends as bootfw-serve exec'd in place: the same
+// PID (what systemd and the tests signal), a different image.
+std::string exe_of(pid_t pid) {
+  std::error_code ec;
+  return std::filesystem::read_symlink("/proc/" + std::to_string(pid) + "/exe", ec).string();
+}
 
 TEST(cli, version_names_bootfw_and_the_plugin_abi) {
   auto [status, out] = run(cli + " --version");
@@ -83,31 +131,11 @@ TEST(cli, check_rejects_each_malformed_configuration_naming_file_line_and_key) {
 
 TEST(cli, sigterm_stops_the_server_gracefully) {
   temp_dir dir;
-  auto file = dir.write("plugins.toml", fmt::format("[server]\nstate_directory = \"{}\"\n[[plugin]]\nname = \"p\"\n"
-                                                    "kind = \"boot-policy\"\nlibrary = \"{}\"\n",
-                                                    dir.str(), fixture("fixture_policy")));
+  auto file = policy_only_config(dir);
   auto log = dir.str() + "/log";
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    ::freopen(log.c_str(), "w", stderr);
-    ::execl(cli.c_str(), cli.c_str(), "--plugins", file.c_str(), "--foreground", nullptr);
-    ::_exit(127);
-  }
-  // Wait for it to serve, then ask it to stop.
-  for (int i = 0; i < 100; ++i) {
-    std::ifstream in(log);
-    std::string text((std::istreambuf_iterator<char>(in)), {});
-    if (text.find("serving") != std::string::npos) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  ::kill(pid, SIGTERM);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  EXPECT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 0);
-  std::ifstream in(log);
-  std::string text((std::istreambuf_iterator<char>(in)), {});
-  EXPECT_NE(text.find("[bootfw] stopped"), std::string::npos) << text;
+  pid_t pid = start_serving(cli, {"--plugins", file, "--foreground"}, log);
+  EXPECT_EQ(stop(pid), 0);
+  EXPECT_NE(read_text(log).find("[bootfw] stopped"), std::string::npos) << read_text(log);
 }
 
 TEST(cli, serving_raises_the_soft_open_file_limit_to_the_hard_one) {
@@ -118,30 +146,17 @@ TEST(cli, serving_raises_the_soft_open_file_limit_to_the_hard_one) {
   if (mine.rlim_max < 2048) GTEST_SKIP() << "hard RLIMIT_NOFILE below 2048 here";
   const rlim_t hard = std::min<rlim_t>(mine.rlim_max, 8192);
   temp_dir dir;
-  auto file = dir.write("plugins.toml", fmt::format("[server]\nstate_directory = \"{}\"\n[[plugin]]\nname = \"p\"\n"
-                                                    "kind = \"boot-policy\"\nlibrary = \"{}\"\n",
-                                                    dir.str(), fixture("fixture_policy")));
+  auto file = policy_only_config(dir);
   auto log = dir.str() + "/log";
-  pid_t pid = ::fork();
-  if (pid == 0) {
+  pid_t pid = start_serving(cli, {"--plugins", file}, log, [hard] {
     rlimit r{1024, hard};
     ::setrlimit(RLIMIT_NOFILE, &r);
-    ::freopen(log.c_str(), "w", stderr);
-    ::execl(cli.c_str(), cli.c_str(), "--plugins", file.c_str(), nullptr);
-    ::_exit(127);
-  }
-  for (int i = 0; i < 100; ++i) {
-    std::ifstream in(log);
-    std::string text((std::istreambuf_iterator<char>(in)), {});
-    if (text.find("serving") != std::string::npos) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  });
   std::string limit;
   std::ifstream limits("/proc/" + std::to_string(pid) + "/limits");
   for (std::string line; std::getline(limits, line);)
     if (line.rfind("Max open files", 0) == 0) limit = line;
-  ::kill(pid, SIGTERM);
-  ::waitpid(pid, nullptr, 0);
+  stop(pid);
   // "Max open files            8192                 8192                 files"
   std::istringstream fields(limit.substr(std::string("Max open files").size()));
   std::uint64_t soft = 0, hard_seen = 0;
@@ -152,9 +167,7 @@ TEST(cli, serving_raises_the_soft_open_file_limit_to_the_hard_one) {
 
 TEST(cli, tells_systemd_it_is_ready_only_once_serving_and_that_it_stops) {
   temp_dir dir;
-  auto file = dir.write("plugins.toml", fmt::format("[server]\nstate_directory = \"{}\"\n[[plugin]]\nname = \"p\"\n"
-                                                    "kind = \"boot-policy\"\nlibrary = \"{}\"\n",
-                                                    dir.str(), fixture("fixture_policy")));
+  auto file = policy_only_config(dir);
   // Plays systemd: a datagram socket named by NOTIFY_SOCKET (sd_notify(3) protocol).
   auto sock_path = dir.str() + "/notify";
   int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -188,63 +201,27 @@ TEST(cli, tells_systemd_it_is_ready_only_once_serving_and_that_it_stops) {
   ::close(fd);
 }
 
-// Serving starts `bootfw` (Program_options, iostreams) and ends as bootfw-serve exec'd in place: the same
-// PID (what systemd and the tests above signal), a different image.
-std::string exe_of(pid_t pid) {
-  std::error_code ec;
-  return std::filesystem::read_symlink("/proc/" + std::to_string(pid) + "/exe", ec).string();
-}
-
-pid_t start_serving(const std::string& program, const std::string& plugins_file, const std::string& log,
-                    const char* level = "info") {
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    ::freopen(log.c_str(), "w", stderr);
-    ::execl(program.c_str(), program.c_str(), "--plugins", plugins_file.c_str(), "--log-level", level, nullptr);
-    ::_exit(127);
-  }
-  for (int i = 0; i < 100; ++i) {
-    std::ifstream in(log);
-    std::string text((std::istreambuf_iterator<char>(in)), {});
-    if (text.find("serving") != std::string::npos) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return pid;
-}
-
-int stop(pid_t pid) {
-  ::kill(pid, SIGTERM);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
 TEST(cli, the_serving_process_is_bootfw_serve_under_the_pid_bootfw_started_with) {
   temp_dir dir;
-  auto file = dir.write("plugins.toml", fmt::format("[server]\nstate_directory = \"{}\"\n[[plugin]]\nname = \"p\"\n"
-                                                    "kind = \"boot-policy\"\nlibrary = \"{}\"\n",
-                                                    dir.str(), fixture("fixture_policy")));
-  pid_t pid = start_serving(cli, file, dir.str() + "/log", "debug");
+  auto file = policy_only_config(dir);
+  auto log = dir.str() + "/log";
+  pid_t pid = start_serving(cli, {"--plugins", file, "--log-level", "debug"}, log);
   EXPECT_EQ(std::filesystem::path(exe_of(pid)).filename(), "bootfw-serve");
   EXPECT_EQ(stop(pid), 0);
-  std::ifstream in(dir.str() + "/log");
-  std::string text((std::istreambuf_iterator<char>(in)), {});
-  EXPECT_NE(text.find("[p] started"), std::string::npos) << "--log-level debug reaches bootfw-serve:\n" << text;
+  EXPECT_NE(read_text(log).find("[p] started"), std::string::npos) << "--log-level debug reaches bootfw-serve:\n"
+                                                                    << read_text(log);
 }
 
 TEST(cli, a_bootfw_copied_without_bootfw_serve_serves_in_its_own_image) {
   temp_dir dir;
-  auto file = dir.write("plugins.toml", fmt::format("[server]\nstate_directory = \"{}\"\n[[plugin]]\nname = \"p\"\n"
-                                                    "kind = \"boot-policy\"\nlibrary = \"{}\"\n",
-                                                    dir.str(), fixture("fixture_policy")));
+  auto file = policy_only_config(dir);
   auto alone = dir.str() + "/bootfw";
   std::filesystem::copy_file(cli, alone);
-  pid_t pid = start_serving(alone, file, dir.str() + "/log");
+  auto log = dir.str() + "/log";
+  pid_t pid = start_serving(alone, {"--plugins", file, "--log-level", "info"}, log);
   EXPECT_EQ(exe_of(pid), alone);
   EXPECT_EQ(stop(pid), 0);
-  std::ifstream in(dir.str() + "/log");
-  std::string text((std::istreambuf_iterator<char>(in)), {});
-  EXPECT_NE(text.find("[bootfw] stopped"), std::string::npos) << text;
+  EXPECT_NE(read_text(log).find("[bootfw] stopped"), std::string::npos) << read_text(log);
 }
 
 TEST(cli, bootfw_serve_refuses_anything_but_the_arguments_bootfw_passes) {
