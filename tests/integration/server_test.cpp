@@ -185,6 +185,22 @@ TEST(server, two_servers_in_one_process_do_not_interfere) {
   EXPECT_EQ(ask(pb, "hello.txt"), "from-b 127.0.0.1") << "stopping one server must not stop the other";
 }
 
+TEST(server, a_second_server_on_the_dhcp_port_fails_to_start_instead_of_sharing_it) {
+  temp_dir a, b;
+  auto dhcp_port = free_port();
+  server first(options_for(a.write("plugins.toml", pipeline_toml(a, free_port(), dhcp_port, free_port()))));
+  server second(options_for(b.write("plugins.toml", pipeline_toml(b, free_port(), dhcp_port, free_port()))));
+  first.start();
+  try {
+    second.start();
+    ADD_FAILURE() << "the second server bound the DHCP port the first one holds";
+  } catch (const std::exception& e) {
+    EXPECT_NE(std::string(e.what()).find(fmt::format("cannot bind 127.0.0.1:{}: Address already in use", dhcp_port)),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 std::string start_error(const std::string& toml) {
   temp_dir dir;
   server srv(options_for(dir.write("plugins.toml", toml)));

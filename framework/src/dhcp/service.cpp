@@ -98,7 +98,9 @@ service::~service() { stop(); }
 void service::start() {
   sdk::udp_options o;
   o.bind = listen_;
-  o.reuse_address = true;
+  // No SO_REUSEADDR: a second server (another bootfw, dnsmasq, dhcpd) on the same port must fail to start
+  // rather than share it and take the unicast traffic (Linux hands a shared UDP port to the newest socket).
+  // A reload closes this socket before its successor binds.
   o.broadcast = true;
   o.receive_buffer = 1 << 20;
   // One socket on the wildcard address: broadcasts only arrive there. The receiving interface comes from

@@ -22,7 +22,8 @@ void tftp_transport_plugin::start() {
   sdk::udp_options listen;
   listen.bind = {settings_.address, settings_.port};
   listen.interface = settings_.interface;
-  listen.reuse_address = true;
+  // No SO_REUSEADDR: another TFTP server on this port must make start() fail, not share the port and take
+  // the requests (Linux hands a shared UDP port to the newest socket).
   // A boot storm arrives as a burst of RRQs on this one socket: give the kernel room to queue them
   // (capped by net.core.rmem_max).
   listen.receive_buffer = 1u << 20;

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <fstream>
+
 #include "tftp_loopback_support.hpp"
 
 using namespace tftp_loopback;
@@ -52,6 +54,21 @@ TEST_P(tftp_loopback, curl_without_options) {
   start();
   for (auto f : {"pxelinux.0", "kernel", "empty", "tiny"})
     expect_download(fmt::format("curl -sS --tftp-no-options -o '{}' '{}'", out(f).string(), url(f)), f, out(f).string());
+}
+
+TEST_P(tftp_loopback, a_second_server_on_the_port_fails_to_start_instead_of_sharing_it) {
+  start();
+  // The same configuration with its own state directory: only the TFTP port is shared.
+  auto toml = read_file(server_->dir() / "plugins.toml");
+  auto state = (server_->dir() / "state").string();
+  toml.replace(toml.find(state), state.size(), state + "-second");
+  std::ofstream(server_->dir() / "second.toml") << toml;
+  auto [rc, text] = run(fmt::format("timeout 20 {} --plugins '{}'", BOOTFW_CLI, (server_->dir() / "second.toml").string()));
+  EXPECT_EQ(rc, 1) << text;
+  EXPECT_NE(text.find(fmt::format("cannot listen on 127.0.0.1:{}: Address already in use", server_->port())),
+            std::string::npos)
+      << text;
+  expect_download(fmt::format("curl -sS -o '{}' '{}'", out("tiny").string(), url("tiny")), "tiny", out("tiny").string());
 }
 
 TEST_P(tftp_loopback, curl_with_blksize_and_tsize) {

@@ -92,7 +92,7 @@ TEST(tftp_plugin, start_listens_serves_and_stop_closes_everything) {
   auto listener = net.sockets[0];
   EXPECT_EQ(listener->options.bind.to_string(), "127.0.0.1:6969");
   EXPECT_EQ(listener->options.interface, "lo");
-  EXPECT_TRUE(listener->options.reuse_address);
+  EXPECT_FALSE(listener->options.reuse_address);  // a second server on the port must fail, not share it
   EXPECT_TRUE(host.logged("serving TFTP on 127.0.0.1:6969"));
 
   ASSERT_TRUE(listener->deliver(build_request(opcode::rrq, "motd", "netascii"), client_a));
