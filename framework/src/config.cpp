@@ -107,8 +107,11 @@ class toml_view final : public sdk::config_view {
   throw config_file_error(fmt::format("{}: {}: {}", where_of(file, n.source()), key, msg));
 }
 
+// The name is also a directory under state_directory (leases, locks): it starts with a letter or a digit,
+// so "." and ".." (which would share or escape that directory) and hidden names are refused.
 bool valid_instance_name(const std::string& name) {
-  return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+  return !name.empty() && std::isalnum(static_cast<unsigned char>(name.front())) &&
+         std::all_of(name.begin(), name.end(), [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
   });
 }
@@ -216,6 +219,9 @@ void parse_server_table(const std::string& file, const toml::table& t, server_co
   if (!parsed) fail(file, *t.get("log_level"), "server.log_level", "expected trace, debug, info, warn or error");
   cfg.log_level = *parsed;
   cfg.state_directory = get_string(file, t, "server", "state_directory", cfg.state_directory);
+  if (cfg.state_directory.empty())  // would put every plugin's state in the working directory
+    fail(file, *t.get("state_directory"), "server.state_directory",
+         "must not be empty (a path; relative paths are relative to plugins.toml)");
   if (!cfg.state_directory.empty() && cfg.state_directory.front() != '/')
     cfg.state_directory = (fs::path(cfg.base_directory) / cfg.state_directory).lexically_normal().string();
   if (auto* n = t.get("metrics_address")) {
@@ -242,8 +248,8 @@ void parse_server_table(const std::string& file, const toml::table& t, server_co
   if (auto* n = t.get("ipv6_ra")) parse_ipv6_ra_table(file, *n, cfg.ipv6_ra);
 }
 
-std::string resolve_library(const std::string& file, const toml::node& n, const std::string& lib,
-                            const server_config& cfg) {
+std::string resolve_library(const std::string& file, const toml::node& n, const std::string& label,
+                            const std::string& lib, const server_config& cfg) {
   if (lib.rfind("builtin:", 0) == 0) return lib;
   fs::path p(lib);
   fs::path resolved;
@@ -256,7 +262,7 @@ std::string resolve_library(const std::string& file, const toml::node& n, const 
   resolved = resolved.lexically_normal();
   std::error_code ec;
   if (!fs::is_regular_file(resolved, ec))
-    fail(file, n, "plugin.library", fmt::format("no plugin library at {}", resolved.string()));
+    fail(file, n, label + ".library", fmt::format("no plugin library at {}", resolved.string()));
   return resolved.string();
 }
 
@@ -301,7 +307,8 @@ server_config parse_server_config(const std::string& text, const std::string& pa
       e.name = get_string(path, *t, label, "name", "");
       if (e.name.empty()) fail(path, *t, label + ".name", "missing (every plugin instance needs a unique name)");
       if (!valid_instance_name(e.name))
-        fail(path, *t->get("name"), label + ".name", "use letters, digits, '-', '_' or '.'");
+        fail(path, *t->get("name"), label + ".name",
+             "start with a letter or a digit, then use letters, digits, '-', '_' or '.'");
       label = fmt::format("plugin[{}]", e.name);
       if (!names.insert(e.name).second)
         fail(path, *t->get("name"), label + ".name", fmt::format("duplicate plugin instance name '{}'", e.name));
@@ -313,7 +320,7 @@ server_config parse_server_config(const std::string& text, const std::string& pa
       e.kind = *kind;
       e.library = get_string(path, *t, label, "library", "");
       if (e.library.empty()) fail(path, *t, label + ".library", "missing (a .so path or \"builtin:<name>\")");
-      e.library_path = resolve_library(path, *t->get("library"), e.library, cfg);
+      e.library_path = resolve_library(path, *t->get("library"), label, e.library, cfg);
       auto* c = t->get("config");
       if (c && !c->as_table()) fail(path, *c, label + ".config", "expected a table");
       e.config = std::make_shared<toml_view>(doc, c, path, cfg.base_directory, label + ".config", e.where);

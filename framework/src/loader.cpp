@@ -97,11 +97,12 @@ std::string check_info_record(const bootfw_plugin_info_record* rec, sdk::plugin_
                        or_unknown(rec->stdlib_tag), or_unknown(rec->compiler_tag), BOOTFW_SDK_STDLIB_TAG,
                        BOOTFW_SDK_COMPILER_TAG);
   if (!rec->name || !*rec->name) return "info record has no plugin name";
+  if (!rec->version) return fmt::format("plugin '{}': info record has no version", rec->name);
   auto kind = static_cast<sdk::plugin_kind>(rec->kind);
   const char* kn = sdk::kind_name(kind);
   if (!kn) return fmt::format("plugin '{}' declares unknown kind {}", rec->name, rec->kind);
   if (kind != expected_kind)
-    return fmt::format("plugin '{}' is a {} but plugins.toml says kind = \"{}\"", rec->name, kn,
+    return fmt::format("plugin '{}' is of kind {} but plugins.toml says kind = \"{}\"", rec->name, kn,
                        sdk::kind_name(expected_kind));
   return {};
 }

@@ -53,11 +53,16 @@ pipeline::pipeline(runtime_context& ctx, client_sessions& sessions, const server
   for (const auto& e : config.plugins) {
     auto slot = std::make_unique<plugin_slot>();
     slot->entry = e;
-    slot->library = load_plugin_library(e.library_path, e.kind, loader);
-    auto state_dir = (std::filesystem::path(config.state_directory) / e.name).string();
-    slot->host = std::make_unique<plugin_host>(ctx, e.name, slot->library, state_dir, ctx.context_for(e.kind));
-    slot->host->attach(this);
-    slot->instance = create_instance(slot->library);
+    try {
+      slot->library = load_plugin_library(e.library_path, e.kind, loader);
+      auto state_dir = (std::filesystem::path(config.state_directory) / e.name).string();
+      slot->host = std::make_unique<plugin_host>(ctx, e.name, slot->library, state_dir, ctx.context_for(e.kind));
+      slot->host->attach(this);
+      slot->instance = create_instance(slot->library);
+    } catch (const plugin_load_error& error) {
+      // Name the entry as configuration errors do: two instances may share one library.
+      throw plugin_load_error(fmt::format("{}: plugin[{}].library: {}", e.where, e.name, error.what()));
+    }
     chains_[std::size_t(e.kind)].push_back(slot.get());
     slots_.push_back(std::move(slot));
   }

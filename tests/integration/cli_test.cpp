@@ -106,7 +106,7 @@ TEST(cli, check_rejects_each_malformed_configuration_naming_file_line_and_key) {
       {"[server]\nthreads = -1\n", "plugins.toml:2:11: server.threads: -1 is out of range"},
       {"[server]\nbogus = 1\n", "plugins.toml:2:1: server.bogus: unknown key"},
       {"[[plugin]]\nname = \"p\"\nkind = \"boot-policy\"\nlibrary = \"missing.so\"\n",
-       "plugins.toml:4:11: plugin.library: no plugin library at"},
+       "plugins.toml:4:11: plugin[p].library: no plugin library at"},
       // A plugin's own key errors carry the position of the setting inside [plugin.config] (the value's
       // column: the SDK's config_view knows values, not keys).
       {fmt::format("[[plugin]]\nname = \"p\"\nkind = \"boot-policy\"\nlibrary = \"{}\"\n[plugin.config]\n"
@@ -118,7 +118,9 @@ TEST(cli, check_rejects_each_malformed_configuration_naming_file_line_and_key) {
                    policy),
        "plugins.toml:6:15: plugin[p].config.all_clients: expected true or false"},
       {fmt::format("[[plugin]]\nname = \"p\"\nkind = \"tftp-transport\"\nlibrary = \"{}\"\n", policy),
-       "is a boot-policy but plugins.toml says kind = \"tftp-transport\""},
+       "plugins.toml:1:1: plugin[p].library: "},
+      {fmt::format("[[plugin]]\nname = \"p\"\nkind = \"tftp-transport\"\nlibrary = \"{}\"\n", policy),
+       "is of kind boot-policy but plugins.toml says kind = \"tftp-transport\""},
   };
   for (auto& c : cases) {
     temp_dir dir;

@@ -71,6 +71,13 @@ TEST(loader, refuses_another_standard_library) {
       << msg;
 }
 
+TEST(loader, refuses_a_record_without_a_version) {
+  auto msg = load_error("fixture_null_version");
+  EXPECT_NE(msg.find("fixture_null_version.so: refused: plugin 'fixture-null-version': info record has no version"),
+            std::string::npos)
+      << msg;
+}
+
 TEST(loader, refuses_missing_entry_point) {
   auto msg = load_error("fixture_missing_entry");
   EXPECT_NE(msg.find("fixture_missing_entry.so: missing entry point 'bootfw_plugin_create'"), std::string::npos)
@@ -79,7 +86,7 @@ TEST(loader, refuses_missing_entry_point) {
 
 TEST(loader, refuses_kind_mismatch) {
   auto msg = load_error("fixture_policy", plugin_kind::tftp_transport);
-  EXPECT_NE(msg.find("plugin 'fixture-policy' is a boot-policy but plugins.toml says kind = \"tftp-transport\""),
+  EXPECT_NE(msg.find("plugin 'fixture-policy' is of kind boot-policy but plugins.toml says kind = \"tftp-transport\""),
             std::string::npos)
       << msg;
 }

@@ -244,6 +244,7 @@ TEST(server, a_broken_plugin_library_stops_startup_with_the_loader_message) {
   auto msg = start_error(fmt::format("[[plugin]]\nname = \"old\"\nkind = \"boot-policy\"\nlibrary = \"{}\"\n",
                                      fixture("fixture_wrong_abi")));
   EXPECT_NE(msg.find("plugin ABI version 999 but bootfw speaks ABI version 1"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("plugins.toml:1:1: plugin[old].library: "), std::string::npos) << "which entry failed:\n" << msg;
 }
 
 TEST(server, a_data_path_exception_drops_one_packet_and_the_server_keeps_serving) {

@@ -112,14 +112,20 @@ INSTANTIATE_TEST_SUITE_P(
                  ":3:8: plugin[a].kind: expected one of"},
         bad_case{"[[plugin]]\nname = \"a\"\nkind = \"boot-policy\"\n", ":1:1: plugin[a].library: missing"},
         bad_case{"[[plugin]]\nname = \"a\"\nkind = \"boot-policy\"\nlibrary = \"nope.so\"\n",
-                 ":4:11: plugin.library: no plugin library at"},
+                 ":4:11: plugin[a].library: no plugin library at"},
         bad_case{"[[plugin]]\nname = \"a\"\nkind = \"boot-policy\"\nlibrary = \"fixture_policy.so\"\ncolour = 1\n",
                  ":5:1: plugin[a].colour: unknown key"},
         bad_case{"[[plugin]]\nname = \"a\"\nkind = \"boot-policy\"\nlibrary = \"fixture_policy.so\"\n"
                  "[[plugin]]\nname = \"a\"\nkind = \"boot-policy\"\nlibrary = \"fixture_policy.so\"\n",
                  ":6:8: plugin[a].name: duplicate plugin instance name 'a'"},
         bad_case{"[[plugin]]\nname = \"a b\"\nkind = \"boot-policy\"\nlibrary = \"fixture_policy.so\"\n",
-                 ":2:8: plugin[0].name: use letters"},
+                 ":2:8: plugin[0].name: start with a letter or a digit"},
+        // The name is a directory under state_directory: "." would share it, ".." would escape it.
+        bad_case{"[[plugin]]\nname = \"..\"\nkind = \"boot-policy\"\nlibrary = \"fixture_policy.so\"\n",
+                 ":2:8: plugin[0].name: start with a letter or a digit"},
+        bad_case{"[[plugin]]\nname = \".\"\nkind = \"boot-policy\"\nlibrary = \"fixture_policy.so\"\n",
+                 ":2:8: plugin[0].name: start with a letter or a digit"},
+        bad_case{"[server]\nstate_directory = \"\"\n", ":2:19: server.state_directory: must not be empty"},
         bad_case{"[[plugin]]\nname = \"a\"\nkind = \"boot-policy\"\nlibrary = \"fixture_policy.so\"\nconfig = 3\n",
                  ":5:10: plugin[a].config: expected a table"}),
     [](const ::testing::TestParamInfo<bad_case>& info) { return "case_" + std::to_string(info.index); });
