@@ -75,6 +75,11 @@ int serve(server_options options) {
       notify_service_manager("RELOADING=1");
       std::string error;
       srv.reload(error);  // logs either way; an invalid config leaves the running one in place
+      if (!srv.running()) {  // neither the new configuration nor the previous one could start
+        notify_service_manager("STOPPING=1");
+        std::fputs(fmt::format("bootfw: stopped: {}\n", error).c_str(), stderr);
+        return 1;
+      }
       notify_service_manager("READY=1");
       continue;
     }

@@ -3,9 +3,13 @@
 #include <fmt/format.h>
 
 #include <dlfcn.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include <boost/dll/shared_library.hpp>
 #include <system_error>
+#include <cstdint>
+#include <cstdio>
 #include <cstring>
 
 namespace bootfw {
@@ -37,7 +41,9 @@ class dll_library final : public plugin_library {
     create_ = &lib_.get<create_fn>("bootfw_plugin_create");
     destroy_ = &lib_.get<destroy_fn>("bootfw_plugin_destroy");
     record_ = info_();
+    replaced_ = mapped_file_differs(reinterpret_cast<const void*>(info_), path);
   }
+  bool replaced_on_disk() const noexcept override { return replaced_; }
   const bootfw_plugin_info_record& info() const noexcept override { return *record_; }
   const bootfw_plugin_info_record* record() const noexcept { return record_; }
   const std::string& origin() const noexcept override { return origin_; }
@@ -55,7 +61,28 @@ class dll_library final : public plugin_library {
     const char* e = ::dlerror();
     return e ? e : ec.message();
   }
+  // Compares the inode of the mapping that holds `code` (/proc/self/maps) with the file now at `path`.
+  static bool mapped_file_differs(const void* code, const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return false;
+    FILE* maps = std::fopen("/proc/self/maps", "re");
+    if (!maps) return false;
+    const auto at = reinterpret_cast<std::uintptr_t>(code);
+    bool differs = false;
+    char line[4096];
+    while (std::fgets(line, sizeof line, maps)) {
+      unsigned long long lo = 0, hi = 0, inode = 0;
+      unsigned major = 0, minor = 0;
+      if (std::sscanf(line, "%llx-%llx %*s %*s %x:%x %llu", &lo, &hi, &major, &minor, &inode) != 5) continue;
+      if (at < lo || at >= hi) continue;
+      differs = inode != st.st_ino || makedev(major, minor) != st.st_dev;
+      break;
+    }
+    std::fclose(maps);
+    return differs;
+  }
   boost::dll::shared_library lib_;
+  bool replaced_ = false;
   std::string origin_;
   info_fn* info_ = nullptr;
   create_fn* create_ = nullptr;

@@ -28,6 +28,9 @@ class plugin_library {
   virtual const std::string& origin() const noexcept = 0;  ///< path or "builtin:<name>"
   virtual sdk::plugin* create() const = 0;
   virtual void destroy(sdk::plugin* p) const noexcept = 0;
+  /// True when the file at origin() is no longer the one mapped: it was replaced (a package upgrade) while
+  /// a handle to the old one stayed open, so dlopen handed back the old code.
+  virtual bool replaced_on_disk() const noexcept { return false; }
 };
 
 struct library_loader_options {

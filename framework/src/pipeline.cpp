@@ -55,6 +55,11 @@ pipeline::pipeline(runtime_context& ctx, client_sessions& sessions, const server
     slot->entry = e;
     try {
       slot->library = load_plugin_library(e.library_path, e.kind, loader);
+      if (slot->library->replaced_on_disk())
+        named_logger(ctx.sink, "bootfw")
+            .write(log_level::warn, fmt::format("{}: plugin[{}]: {} was replaced on disk while bootfw held it; its "
+                                                "old code keeps running until bootfw restarts",
+                                                e.where, e.name, e.library_path));
       auto state_dir = (std::filesystem::path(config.state_directory) / e.name).string();
       slot->host = std::make_unique<plugin_host>(ctx, e.name, slot->library, state_dir, ctx.context_for(e.kind));
       slot->host->attach(this);

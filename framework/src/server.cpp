@@ -63,6 +63,25 @@ struct server::impl {
   std::shared_ptr<ra::service> ra;  // IPv6 router advertisements; null when off or unavailable
   std::shared_ptr<metrics_endpoint> metrics_http;
 
+  /// The teardown of stop(), with `control` held (also a reload that can run neither configuration).
+  void shutdown() noexcept;
+
+  // [server].metrics_address on reload: the endpoint moves, starts or stops with it. A new address that
+  // cannot be bound is logged and leaves the server without the endpoint rather than refusing the reload.
+  void update_metrics_endpoint(const server_config& cfg, const server_config& previous) {
+    if (cfg.metrics_address == previous.metrics_address) return;
+    if (metrics_http) metrics_http->stop();
+    metrics_http.reset();
+    if (!cfg.metrics_address) return;
+    auto endpoint = std::make_shared<metrics_endpoint>(io, [this] { return metrics.render(); });
+    try {
+      endpoint->start(*cfg.metrics_address);
+      metrics_http = std::move(endpoint);
+    } catch (const std::exception& e) {
+      log.write(log_level::error, fmt::format("reloaded, but without the metrics endpoint: {}", e.what()));
+    }
+  }
+
   impl(asio::io_context* given, server_options o)
       : options(std::move(o)),
         owned_io(given ? nullptr : std::make_unique<asio::io_context>()),
@@ -259,6 +278,16 @@ void server::start() {
 void server::stop() noexcept {
   auto& m = *impl_;
   std::lock_guard lock(m.control);
+  m.shutdown();
+}
+
+bool server::running() const noexcept {
+  std::lock_guard lock(impl_->state);
+  return impl_->running;
+}
+
+void server::impl::shutdown() noexcept {
+  auto& m = *this;
   std::shared_ptr<pipeline> current;
   std::shared_ptr<dhcp::service> dhcp;
   {
@@ -318,11 +347,20 @@ bool server::reload(std::string& error) {
       m.dhcp = std::move(d);
       m.current = std::move(restored);
     } catch (const std::exception& e2) {
-      m.log.write(log_level::error, fmt::format("could not restore the previous configuration: {}", e2.what()));
+      // Nothing can serve: stop rather than live on answering nobody, so that the service manager (or the
+      // embedding host, through running()) sees it and restarts bootfw.
+      m.log.write(log_level::error,
+                  fmt::format("could not restore the previous configuration, stopping: {}", e2.what()));
+      error += fmt::format("; the previous configuration could not be restored ({}): stopped", e2.what());
+      m.shutdown();
     }
     return false;
   }
   m.sink.set_level(m.options.log_level.value_or(cfg.log_level));
+  m.update_metrics_endpoint(cfg, m.config);
+  if (!m.options.threads && cfg.threads != m.config.threads)
+    m.log.write(log_level::warn, fmt::format("[server].threads = {} takes effect at the next start; running with {}",
+                                             cfg.threads, m.threads.size()));
   try {
     m.update_ra(cfg, &m.config);
   } catch (const std::exception& e) {

@@ -2,6 +2,10 @@
 // servers in one process, start-up failures, data-path failures, and reload.
 #include <bootfw/sdk/embed.hpp>
 #include <gtest/gtest.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include <fmt/format.h>
 
@@ -321,6 +325,121 @@ TEST(server, reload_with_an_invalid_config_keeps_the_old_one_running) {
   dir.write("plugins.toml", pipeline_toml(dir, port, 0, free_port(), "second"));
   EXPECT_TRUE(srv.reload(error)) << error;
   EXPECT_EQ(ask(port, "hello.txt"), "second 127.0.0.1");
+}
+
+TEST(server, a_reload_that_can_run_neither_configuration_stops_the_server) {
+  temp_dir dir;
+  auto root = dir.str() + "/root";
+  dir.write("root/hello.txt", "hi");
+  dir.write("root2/hello.txt", "hi");
+  auto files = [&](const std::string& r) {
+    return fmt::format("[server]\nstate_directory = \"{}/state\"\n[server.dhcp]\nenabled = false\n"
+                       "[[plugin]]\nname = \"files\"\nkind = \"artifact-provider\"\n"
+                       "library = \"{}/bootfw-file.so\"\n[plugin.config]\nroot = \"{}\"\n",
+                       dir.str(), BOOTFW_TEST_PLUGIN_DIR, r);
+  };
+  auto file = dir.write("plugins.toml", files(root));
+  server srv(options_for(file));
+  srv.start();
+  ASSERT_TRUE(srv.running());
+  // The new configuration (another root) fails in start(); the old one no longer configures (root gone).
+  dir.write("plugins.toml", files(root + "2") + fmt::format("[[plugin]]\nname = \"bad\"\nkind = \"boot-policy\"\n"
+                                                "library = \"{}\"\n",
+                                                fixture("fixture_throws_start")));
+  std::filesystem::remove_all(root);
+  std::string error;
+  EXPECT_FALSE(srv.reload(error));
+  EXPECT_NE(error.find("deliberate start failure"), std::string::npos) << error;
+  EXPECT_NE(error.find("the previous configuration could not be restored"), std::string::npos) << error;
+  EXPECT_FALSE(srv.running()) << "a server that serves nothing must not look alive";
+  srv.stop();  // still idempotent
+}
+
+/// The body of GET /metrics on 127.0.0.1:port, "" when nothing accepts there.
+std::string http_get_metrics(std::uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(port);
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string out;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) == 0) {
+    std::string req = "GET /metrics HTTP/1.0\r\n\r\n";
+    (void)!::write(fd, req.data(), req.size());
+    char buf[4096];
+    for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) out.append(buf, std::size_t(n));
+  }
+  ::close(fd);
+  return out;
+}
+
+std::uint16_t free_tcp_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(sa);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa));
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len);
+  ::close(fd);
+  return ntohs(sa.sin_port);
+}
+
+TEST(server, reload_starts_moves_and_stops_the_metrics_endpoint) {
+  temp_dir dir;
+  auto port = free_port();
+  auto base = pipeline_toml(dir, port, 0, free_port());
+  auto with_metrics = [&](std::uint16_t p) {
+    auto toml = base;
+    toml.replace(toml.find("threads = 2\n"), 12, fmt::format("threads = 2\nmetrics_address = \"127.0.0.1:{}\"\n", p));
+    return toml;
+  };
+  auto file = dir.write("plugins.toml", base);
+  server srv(options_for(file));
+  srv.start();
+  auto a = free_tcp_port(), b = free_tcp_port();
+  EXPECT_EQ(http_get_metrics(a), "");
+  std::string error;
+  dir.write("plugins.toml", with_metrics(a));
+  ASSERT_TRUE(srv.reload(error)) << error;
+  EXPECT_NE(http_get_metrics(a).find("200 OK"), std::string::npos) << "metrics_address added by a reload";
+  dir.write("plugins.toml", with_metrics(b));
+  ASSERT_TRUE(srv.reload(error)) << error;
+  EXPECT_EQ(http_get_metrics(a), "");
+  EXPECT_NE(http_get_metrics(b).find("200 OK"), std::string::npos) << "metrics_address moved by a reload";
+  dir.write("plugins.toml", base);
+  ASSERT_TRUE(srv.reload(error)) << error;
+  EXPECT_EQ(http_get_metrics(b), "") << "metrics_address removed by a reload";
+}
+
+TEST(server, reload_warns_when_a_plugin_library_was_replaced_on_disk) {
+  temp_dir dir;
+  auto lib = dir.str() + "/policy.so";
+  std::filesystem::copy_file(fixture("fixture_policy"), lib);
+  auto file = dir.write("plugins.toml", fmt::format("[server]\nstate_directory = \"{}/state\"\n"
+                                                    "[server.dhcp]\nenabled = false\n[[plugin]]\nname = \"p\"\n"
+                                                    "kind = \"boot-policy\"\nlibrary = \"{}\"\n",
+                                                    dir.str(), lib));
+  std::FILE* log = std::tmpfile();
+  server srv(options_for(file, log));
+  srv.start();
+  std::string error;
+  ASSERT_TRUE(srv.reload(error)) << error;
+  // A package upgrade: the new file is renamed over the old one, which bootfw still has mapped.
+  std::filesystem::copy_file(fixture("fixture_policy"), lib + ".new");
+  std::filesystem::rename(lib + ".new", lib);
+  ASSERT_TRUE(srv.reload(error)) << error;
+  srv.stop();
+  std::fflush(log);
+  std::rewind(log);
+  std::string text;
+  char buf[4096];
+  for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, log)) > 0;) text.append(buf, n);
+  std::fclose(log);
+  auto warning = text.find("was replaced on disk while bootfw held it");
+  EXPECT_NE(warning, std::string::npos) << text;
+  EXPECT_EQ(text.find("was replaced on disk", warning + 1), std::string::npos) << "only the second reload\n" << text;
+  EXPECT_NE(text.find("plugin[p]: " + lib), std::string::npos) << text;
 }
 
 }  // namespace

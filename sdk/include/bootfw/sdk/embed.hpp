@@ -58,7 +58,11 @@ class server {
   void stop() noexcept;
   /// Re-reads plugins.toml and validates it fully (parse, load, configure) before swapping; on failure the
   /// running configuration stays and `error` says why. Returns true when the new configuration runs.
+  /// Every instance is restarted: TFTP transfers in progress end. When the new configuration fails to start
+  /// and the previous one cannot be started again either, the server stops (running() turns false).
   bool reload(std::string& error);
+  /// False before start(), after stop(), and after a reload that left nothing to run.
+  bool running() const noexcept;
   /// Blocks until stop() is called from another thread or a signal handler.
   void wait();
 
