@@ -229,7 +229,8 @@ int explain_main(int argc, char** argv) {
       "plugin-dir", po::value<std::string>(), "directory for bare plugin library names");
   po::variables_map vm;
   try {
-    po::store(po::parse_command_line(argc, argv, opts), vm);
+    // No positional arguments: a stray word is an error, not silently dropped.
+    po::store(po::command_line_parser(argc, argv).options(opts).positional({}).run(), vm);
     po::notify(vm);
   } catch (const std::exception& e) {
     std::cerr << "bootfw explain: " << e.what() << "\n" << opts;
@@ -252,7 +253,14 @@ int explain_main(int argc, char** argv) {
     auto u = vm["user-class"].as<std::string>();
     facts.user_class.assign(u.begin(), u.end());
   }
-  if (vm.count("arch")) facts.architectures.push_back(std::uint16_t(vm["arch"].as<unsigned>()));
+  if (vm.count("arch")) {
+    auto arch = vm["arch"].as<unsigned>();
+    if (arch > 0xffff) {  // option 93 carries 16-bit codes (RFC 4578 §2.1)
+      std::cerr << fmt::format("bootfw explain: --arch: {} is out of range 0..65535\n", arch);
+      return 2;
+    }
+    facts.architectures.push_back(std::uint16_t(arch));
+  }
   if (vm.count("uuid")) {
     auto u = vm["uuid"].as<std::string>();
     std::erase(u, '-');

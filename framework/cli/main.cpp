@@ -49,6 +49,14 @@ void exec_words(std::vector<std::string> words) {
 int exec_subcommand(const std::string& name, int argc, char** argv) {
   auto prog = find_helper("bootfw-" + name);
   if (prog.empty()) {
+    if (name == "hxip" || name == "import-isc") {  // the helpers --help lists
+      auto self = self_directory();
+      std::cerr << fmt::format("bootfw: '{}' runs the helper program bootfw-{}, which is not installed with this "
+                               "bootfw (looked in {} and {})\n",
+                               name, name, self.empty() ? "(unknown: no /proc)" : self.string(),
+                               self.empty() ? "libexec" : (self / ".." / BOOTFW_LIBEXECDIR / "bootfw").lexically_normal().string());
+      return 1;
+    }
     std::cerr << fmt::format("bootfw: unknown command '{}' (see bootfw --help)\n", name);
     return 2;
   }
@@ -103,7 +111,8 @@ int main(int argc, char** argv) {
       "plugin-dir", po::value<std::string>(), "directory for bare plugin library names");
   po::variables_map vm;
   try {
-    po::store(po::parse_command_line(argc, argv, opts), vm);
+    // No positional arguments: `bootfw --check --plugins a.toml b.toml` must not check a.toml alone.
+    po::store(po::command_line_parser(argc, argv).options(opts).positional({}).run(), vm);
     po::notify(vm);
   } catch (const std::exception& e) {
     std::cerr << "bootfw: " << e.what() << "\n";

@@ -85,6 +85,32 @@ TEST(cli, help_lists_the_options_and_subcommands) {
     EXPECT_NE(out.find(word), std::string::npos) << word;
 }
 
+TEST(cli, stray_arguments_are_refused_not_ignored) {
+  temp_dir dir;
+  auto file = policy_only_config(dir);
+  for (std::string args : {std::string(" --version garbage"), " --check --plugins " + file + " " + file,
+                    " explain --plugins " + file + " --mac 08:00:07:26:c0:a5 extra"}) {
+    auto [status, out] = run(cli + args);
+    EXPECT_EQ(status, 2) << args << "\n" << out;
+    EXPECT_NE(out.find("too many positional options"), std::string::npos) << args << "\n" << out;
+  }
+  auto [status, out] = run(cli + " explain --plugins " + file + " --mac 08:00:07:26:c0:a5 --arch 70000");
+  EXPECT_EQ(status, 2) << out;
+  EXPECT_NE(out.find("--arch: 70000 is out of range 0..65535"), std::string::npos) << out;
+}
+
+TEST(cli, a_bootfw_copied_alone_says_which_helper_a_listed_command_needs) {
+  temp_dir dir;
+  auto alone = dir.str() + "/bootfw";
+  std::filesystem::copy_file(cli, alone);
+  auto [status, out] = run(alone + " hxip 1.2.3.4");
+  EXPECT_EQ(status, 1) << out;
+  EXPECT_NE(out.find("'hxip' runs the helper program bootfw-hxip, which is not installed"), std::string::npos) << out;
+  std::tie(status, out) = run(alone + " frobnicate");
+  EXPECT_EQ(status, 2) << out;
+  EXPECT_NE(out.find("unknown command 'frobnicate'"), std::string::npos) << out;
+}
+
 TEST(cli, check_accepts_a_valid_configuration) {
   temp_dir dir;
   auto file = dir.write("plugins.toml", fmt::format("[[plugin]]\nname = \"p\"\nkind = \"boot-policy\"\n"
