@@ -53,6 +53,7 @@ fi
 PORT=17000
 RESULTS=$WORK/results
 : >"$RESULTS"
+: >"$WORK/runs"
 PIDS=
 
 start_server() {  # $1 = name; records its port and pid as PORT_<name> / PID_<name>
@@ -117,7 +118,7 @@ granted_window() {  # $1 server, rest: client arguments (without --file)
   $CLIENT --port "$(var PORT "$g_server")" --file probe "$@" 2>/dev/null |
     sed -n 's/.*window=\([0-9]*\).*/\1/p' | tail -1
 }
-measure() {  # $1 scenario, rest: client arguments; every server in turn, best of $REPEAT runs each
+measure() {  # $1 scenario, rest: client arguments; best of $REPEAT runs per server, the runs round-robin
   scenario=$1
   shift
   run_client=$CLIENT
@@ -125,6 +126,7 @@ measure() {  # $1 scenario, rest: client arguments; every server in turn, best o
   *" --clients "*) pin_servers "0-$(($(nproc) - 1))" ;;
   *) if [ "$PINNED" = 1 ]; then pin_servers 0; run_client="taskset -c 1 $CLIENT"; fi ;;
   esac
+  measured=
   for s in $SERVERS; do
     if [ -n "${LOCKSTEP:-}" ]; then
       lockstep=$(awk -v s="$s" -v sc="$LOCKSTEP" '$1 == s && $2 == sc { print $3 }' "$RESULTS")
@@ -136,15 +138,23 @@ measure() {  # $1 scenario, rest: client arguments; every server in turn, best o
         continue
       fi
     fi
-    best=fail
-    for _ in $(seq "${REPEAT:-2}"); do
+    measured="$measured $s"
+  done
+  # Round-robin (run 1 of every server, then run 2 ...): a burst of load from another job on a shared
+  # machine lands on one run of each server rather than on every run of one server.
+  for _ in $(seq "${REPEAT:-2}"); do
+    for s in $measured; do
       if out=$($run_client --port "$(var PORT "$s")" "$@" 2>&1); then
-        secs=$(echo "$out" | sed -n 's/.*seconds=\([0-9.]*\).*/\1/p' | tail -1)
-        if [ "$best" = fail ] || awk "BEGIN { exit !($secs < $best) }"; then best=$secs; fi
+        echo "$out" | sed -n "s/.*seconds=\([0-9.]*\).*/$s \1/p" | tail -1 >>"$WORK/runs"
       fi
     done
+  done
+  for s in $measured; do
+    best=$(awk -v s="$s" '$1 == s && (b == "" || $2 + 0 < b + 0) { b = $2 } END { print (b == "" ? "fail" : b) }' \
+      "$WORK/runs")
     echo "$s $scenario $best" >>"$RESULTS"
   done
+  : >"$WORK/runs"
 }
 rss() {  # $1 row label
   for s in $SERVERS; do
