@@ -201,8 +201,8 @@ void parse_ipv6_ra_table(const std::string& file, const toml::node& n, ipv6_ra_c
 
 void parse_server_table(const std::string& file, const toml::table& t, server_config& cfg) {
   check_keys(file, t, "server",
-             {"interfaces", "threads", "log_level", "state_directory", "metrics_address", "plugin_directory", "dhcp",
-              "ipv6_ra"});
+             {"interfaces", "threads", "log_level", "state_directory", "metrics_address", "plugin_directory",
+              "reload_drain_seconds", "dhcp", "ipv6_ra"});
   if (auto* n = t.get("interfaces")) {
     auto* a = n->as_array();
     if (!a) fail(file, *n, "server.interfaces", "expected an array of interface names");
@@ -230,6 +230,10 @@ void parse_server_table(const std::string& file, const toml::table& t, server_co
     if (!ep) fail(file, *n, "server.metrics_address", "expected \"address:port\", e.g. \"127.0.0.1:9267\"");
     cfg.metrics_address = ep;
   }
+  // Up to an hour: a lockstep kernel download in a storm takes a minute; longer would keep a stale
+  // generation of plugins alive behind a client that keeps acknowledging forever.
+  cfg.reload_drain = std::chrono::seconds(
+      get_int(file, t, "server", "reload_drain_seconds", cfg.reload_drain.count(), 0, 3600));
   auto pdir = get_string(file, t, "server", "plugin_directory", "");
   if (!pdir.empty())
     cfg.plugin_directory = pdir.front() == '/' ? pdir : (fs::path(cfg.base_directory) / pdir).lexically_normal().string();

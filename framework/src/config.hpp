@@ -1,7 +1,7 @@
 // plugins.toml: the server's configuration and the read-only views handed to plugins.
 //
 //   [server]                       interfaces, threads, log_level, state_directory, metrics_address,
-//                                  plugin_directory
+//                                  plugin_directory, reload_drain_seconds
 //   [server.dhcp]                  enabled, address, port, client_port, relay_port
 //   [server.ipv6_ra]               enabled ("auto" | true | false), quiet_seconds, router_lifetime, managed,
 //                                  other_config (framework/src/ra/README.md)
@@ -62,6 +62,8 @@ struct server_config {
   std::string state_directory = "/var/lib/bootfw";
   std::optional<sdk::udp_endpoint> metrics_address;
   std::string plugin_directory;  ///< where bare library names are looked up
+  /// How long a reload lets the previous tftp-transports finish their transfers (0: end them at once).
+  std::chrono::seconds reload_drain{60};
   bool dhcp_enabled = true;
   sdk::udp_endpoint dhcp_listen{sdk::ipv4_address(), 67};
   std::uint16_t dhcp_client_port = 68;  ///< RFC 2131 §4.1; configurable for labs and tests only

@@ -128,6 +128,49 @@ void pipeline::stop() noexcept {
   }
 }
 
+std::size_t pipeline::drain() noexcept {
+  std::size_t drained = 0;
+  for (auto* s : chains_[std::size_t(sdk::plugin_kind::tftp_transport)]) {
+    if (!s->started) continue;
+    auto* transport = static_cast<sdk::tftp_transport*>(s->instance.get());
+    bool draining = false;
+    try {
+      s->host->executor_impl().run_and_wait([&] { draining = transport->drain(); });
+    } catch (...) {  // drain() is noexcept: only the framework's own call can fail here
+    }
+    if (!draining) continue;  // it does not drain: stopped below, like the other kinds
+    s->idle = std::make_shared<std::atomic<bool>>(false);
+    ++drained;
+  }
+  for (auto it = std::rbegin(start_order); it != std::rend(start_order); ++it) {
+    for (auto* s : chains_[std::size_t(*it)]) {
+      if (!s->started || s->idle) continue;
+      s->started = false;
+      try {
+        s->host->executor_impl().run_and_wait([&] { s->instance->stop(); });
+      } catch (...) {
+      }
+      s->host->executor_impl().mark_stopped();
+    }
+  }
+  return drained;
+}
+
+bool pipeline::drained() noexcept {
+  bool all = true;
+  for (auto* s : chains_[std::size_t(sdk::plugin_kind::tftp_transport)]) {
+    if (!s->started || !s->idle || s->idle->load()) continue;
+    all = false;
+    auto* transport = static_cast<sdk::tftp_transport*>(s->instance.get());
+    try {
+      // The instance outlives this task: it is destroyed by a run_and_wait queued behind it on its strand.
+      s->host->executor_impl().post([transport, idle = s->idle] { idle->store(transport->idle()); });
+    } catch (...) {
+    }
+  }
+  return all;
+}
+
 const std::vector<plugin_slot*>& pipeline::chain(sdk::plugin_kind kind) const { return chains_[std::size_t(kind)]; }
 
 sdk::boot_decision pipeline::decide_boot(const sdk::client_facts& facts) {

@@ -4,6 +4,7 @@
 
 #include <bootfw/sdk/plugin.hpp>
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -27,6 +28,8 @@ struct plugin_slot {
   std::unique_ptr<plugin_host> host;
   std::shared_ptr<sdk::plugin> instance;
   bool started = false;
+  /// A draining tftp-transport's last idle() answer (set on its strand, read by the reload reaper).
+  std::shared_ptr<std::atomic<bool>> idle;
 };
 
 class pipeline final : public pipeline_services {
@@ -41,6 +44,13 @@ class pipeline final : public pipeline_services {
   /// on failure stops what was started and throws plugin_start_error.
   void start();
   void stop() noexcept;
+  /// Reload: drain() on each tftp-transport (listeners closed, transfers in flight go on) and stop() on
+  /// every other instance. stop() (or destruction) later ends what the transports still run.
+  /// Returns how many transports were drained.
+  std::size_t drain() noexcept;
+  /// After drain(): true once every drained transport answered idle(). Never waits: each call posts the
+  /// question to the transports' strands and reports the answers that came back since the last call.
+  bool drained() noexcept;
 
   const std::vector<plugin_slot*>& chain(sdk::plugin_kind kind) const;
   const std::vector<std::unique_ptr<plugin_slot>>& slots() const noexcept { return slots_; }

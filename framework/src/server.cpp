@@ -8,6 +8,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <condition_variable>
 #include <future>
 #include <thread>
@@ -65,6 +66,68 @@ struct server::impl {
 
   /// The teardown of stop(), with `control` held (also a reload that can run neither configuration).
   void shutdown() noexcept;
+
+  // Reload: previous generations whose tftp-transports still finish their transfers (pipeline::drain),
+  // each until drained or its deadline. A timer on `io` polls them. `draining_mutex`, not `control`, guards
+  // them: a reload holds `control` while it waits for work on `io`, where the poller runs.
+  struct draining_generation {
+    std::shared_ptr<pipeline> generation;
+    std::chrono::steady_clock::time_point deadline;
+    std::chrono::seconds limit;
+  };
+  std::mutex draining_mutex;
+  std::vector<draining_generation> draining;
+  bool draining_closed = false;  ///< set by shutdown(): nothing is kept any more
+  std::optional<asio::steady_timer> drain_timer;  ///< io only
+
+  /// Keeps `generation` (already drained) until its transfers end or `limit` passes.
+  void keep_draining(std::shared_ptr<pipeline> generation, std::chrono::seconds limit) {
+    {
+      std::lock_guard lock(draining_mutex);
+      if (draining_closed) return;  // `generation` is destroyed here, its transfers end
+      draining.push_back({std::move(generation), std::chrono::steady_clock::now() + limit, limit});
+    }
+    asio::post(io, [this] { arm_drain_timer(); });
+  }
+  void arm_drain_timer() {  // io only
+    if (!drain_timer) drain_timer.emplace(io);
+    drain_timer->expires_after(std::chrono::milliseconds(200));
+    drain_timer->async_wait([this](const boost::system::error_code& ec) {
+      if (!ec) poll_draining();  // aborted: the server (and `this`) may be gone
+    });
+  }
+  void poll_draining() noexcept {  // io only
+    std::lock_guard lock(draining_mutex);  // held while a generation is destroyed: shutdown() waits for it
+    const auto now = std::chrono::steady_clock::now();
+    for (auto it = draining.begin(); it != draining.end();) {
+      bool done = it->generation->drained();
+      if (!done && now < it->deadline) {
+        ++it;
+        continue;
+      }
+      if (done) {
+        log.write(log_level::info, "the previous configuration's transfers have ended");
+      } else {
+        log.write(log_level::warn, fmt::format("[server].reload_drain_seconds ({}) passed: ending the previous "
+                                               "configuration's remaining transfers",
+                                               it->limit.count()));
+      }
+      it->generation->stop();
+      it = draining.erase(it);  // destroys the generation: its instances, on their strands
+    }
+    if (!draining.empty() && !draining_closed) arm_drain_timer();
+  }
+  /// shutdown(): ends the transfers of every draining generation.
+  void end_draining() noexcept {
+    std::vector<draining_generation> ending;
+    {
+      std::lock_guard lock(draining_mutex);
+      draining_closed = true;
+      ending = std::move(draining);
+      draining.clear();
+    }
+    for (auto& d : ending) d.generation->stop();
+  }
 
   // [server].metrics_address on reload: the endpoint moves, starts or stops with it. A new address that
   // cannot be bound is logged and leaves the server without the endpoint rather than refusing the reload.
@@ -224,6 +287,10 @@ void server::start() {
   if (m.running) return;
   auto cfg = load_server_config(m.options.plugins_file, m.options.plugin_directory);
   m.sink.set_level(m.options.log_level.value_or(cfg.log_level));
+  {
+    std::lock_guard reopened(m.draining_mutex);
+    m.draining_closed = false;
+  }
   m.start_threads(m.options.threads.value_or(cfg.threads));
   try {
     auto p = std::make_shared<pipeline>(m.ctx, m.sessions, cfg, m.loader());
@@ -302,6 +369,7 @@ void server::impl::shutdown() noexcept {
   m.ra.reset();
   if (dhcp) dhcp->stop();
   if (current) current->stop();
+  m.end_draining();  // while the threads run: generations are destroyed on their strands
   dhcp.reset();
   current.reset();  // destroys instances on their strands: threads must still run
   m.stop_threads();
@@ -327,9 +395,13 @@ bool server::reload(std::string& error) {
     m.log.write(log_level::error, fmt::format("reload refused, the running configuration stays: {}", error));
     return false;
   }
-  // The new configuration is valid: swap. Sockets (TFTP port, DHCP port) move from old to new.
+  // The new configuration is valid: swap. Sockets (TFTP port, DHCP port) move from old to new. The old
+  // tftp-transports only close their listeners and keep their transfers until these end (keep_draining).
   if (m.dhcp) m.dhcp->stop();
-  m.current->stop();
+  const auto drain_limit = cfg.reload_drain;
+  std::size_t draining = drain_limit.count() > 0 ? m.current->drain() : 0;
+  if (!draining) m.current->stop();
+  auto previous = m.current;
   try {
     next->start();
     auto d = m.make_dhcp(cfg, next);
@@ -343,15 +415,19 @@ bool server::reload(std::string& error) {
       auto restored = std::make_shared<pipeline>(m.ctx, m.sessions, m.config, m.loader());
       restored->start();
       auto d = m.make_dhcp(m.config, restored);
-      std::lock_guard published(m.state);
-      m.dhcp = std::move(d);
-      m.current = std::move(restored);
+      {
+        std::lock_guard published(m.state);
+        m.dhcp = std::move(d);
+        m.current = std::move(restored);
+      }
+      if (draining) m.keep_draining(std::move(previous), drain_limit);
     } catch (const std::exception& e2) {
       // Nothing can serve: stop rather than live on answering nobody, so that the service manager (or the
       // embedding host, through running()) sees it and restarts bootfw.
       m.log.write(log_level::error,
                   fmt::format("could not restore the previous configuration, stopping: {}", e2.what()));
       error += fmt::format("; the previous configuration could not be restored ({}): stopped", e2.what());
+      previous.reset();  // shutdown() destroys it while the threads still run
       m.shutdown();
     }
     return false;
@@ -371,6 +447,7 @@ bool server::reload(std::string& error) {
     m.current = std::move(next);
     m.config = std::move(cfg);
   }
+  if (draining) m.keep_draining(std::move(previous), drain_limit);
   m.log.write(log_level::info, fmt::format("reloaded {}", m.options.plugins_file));
   return true;
 }

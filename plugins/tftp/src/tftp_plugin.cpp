@@ -43,9 +43,29 @@ void tftp_transport_plugin::start() {
                                 settings_.interface.empty() ? "" : " (" + settings_.interface + ")"));
 }
 
+bool tftp_transport_plugin::drain() noexcept {
+  if (!listener_) return false;
+  const auto where = listener_->local_endpoint();
+  listener_->close();
+  listener_.reset();
+  const std::size_t n = server_ ? server_->active_sessions() : 0;
+  if (n == 0) return false;  // nothing to wait for: bootfw stops this instance now
+  try {
+    host_->log().info(fmt::format("reload: stopped listening on {}; {} transfer(s) in progress go on",
+                                  where.to_string(), n));
+  } catch (...) {
+  }
+  return true;
+}
+
 void tftp_transport_plugin::stop() noexcept {
   if (listener_) listener_->close();
   listener_.reset();
+  try {
+    if (server_ && server_->active_sessions())
+      host_->log().info(fmt::format("stopping: {} transfer(s) in progress end", server_->active_sessions()));
+  } catch (...) {
+  }
   if (server_) server_->stop();
   server_.reset();
 }

@@ -18,6 +18,9 @@ class tftp_transport_plugin final : public sdk::tftp_transport {
   void configure(sdk::host& host, const sdk::config_view& config) override;
   void start() override;
   void stop() noexcept override;
+  /// Reload: closes the listening socket (the new instance binds the port), keeps the transfers.
+  bool drain() noexcept override;
+  bool idle() const noexcept override { return !server_ || server_->active_sessions() == 0; }
 
   /// For tests: replaces host.exec().open_udp for every socket (listening and transfers).
   void set_socket_opener(socket_opener opener) { opener_ = std::move(opener); }

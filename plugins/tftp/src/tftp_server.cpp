@@ -61,7 +61,7 @@ void tftp_server::stop() noexcept {
     ev.detail = "server stopping";
     host_.record(ev);
   }
-  active_.set(0);
+  active_.add(-std::int64_t(live.size()));
   live.clear();  // destroys sockets and timers: no callback runs afterwards
   retired_.clear();
 }
@@ -292,11 +292,11 @@ void tftp_server::start_transfer(request req, const sdk::datagram_info& info, sd
   tftp_session* raw = session.get();
   auto key = std::make_pair(from.address.to_uint(), req.filename);
   sessions_.emplace(raw, live_session{std::move(session), host_.now(), key, order});
+  active_.add(std::int64_t(1));  // add, not set: during a reload two generations share the series
   boot_order_.insert(order);
   update_pacing();
   by_request_.emplace(std::move(key), raw);
   ++sessions_per_client_[from.address.to_uint()];
-  active_.set(std::int64_t(sessions_.size()));
 
   sdk::boot_event ev;
   ev.what = sdk::boot_event::kind::transfer_started;
@@ -332,7 +332,7 @@ void tftp_server::on_session_finished(tftp_session& session, const session_outco
   const auto& cfg = session.config();
   if (auto c = sessions_per_client_.find(cfg.client.address.to_uint()); c != sessions_per_client_.end())
     if (--c->second == 0) sessions_per_client_.erase(c);
-  active_.set(std::int64_t(sessions_.size()));
+  active_.add(std::int64_t(-1));
 
   sdk::boot_event ev;
   ev.what = outcome.success ? sdk::boot_event::kind::transfer_done : sdk::boot_event::kind::transfer_failed;

@@ -189,6 +189,39 @@ class bootfw_tftp_server {
     int status = 0;
     return pid_ > 0 && ::waitpid(pid_, &status, WNOHANG) == 0;
   }
+  /// Edits plugins.toml: every `from` becomes `to`.
+  void edit(const std::string& from, const std::string& to) const {
+    auto toml = read_file(dir_ / "plugins.toml");
+    for (std::size_t at = 0; (at = toml.find(from, at)) != std::string::npos; at += to.size())
+      toml.replace(at, from.size(), to);
+    std::ofstream(dir_ / "plugins.toml") << toml;
+  }
+  /// edit(), then SIGHUP to the running bootfw; waits until it logs the reload.
+  bool reload(const std::string& from, const std::string& to) {
+    if (pid_ <= 0) return false;  // never kill(-1, …)
+    edit(from, to);
+    auto count = [this] {
+      std::size_t n = 0;
+      auto text = log();
+      for (std::size_t at = 0; (at = text.find("reloaded", at)) != std::string::npos; ++at) ++n;
+      return n;
+    };
+    const auto before = count();
+    ::kill(pid_, SIGHUP);
+    for (int i = 0; i < 100; ++i) {
+      if (count() > before) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  }
+  /// Waits up to `ms` for `text` to appear in the log.
+  bool log_shows(const std::string& text, int ms = 5000) const {
+    for (int waited = 0; waited < ms; waited += 50) {
+      if (log().find(text) != std::string::npos) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return log().find(text) != std::string::npos;
+  }
   std::string log() const { return read_file(dir_ / "bootfw.log"); }
   std::uint16_t port() const { return port_; }
   fs::path root() const { return dir_ / "root"; }

@@ -95,9 +95,19 @@ class boot_policy : public plugin {
 
 /// Owns its sockets (opened through host().exec()) and streams artifacts obtained from host::resolve().
 /// Everything happens between start() and stop().
+///
+/// Reload (SIGHUP, server::reload): bootfw calls drain() on the running instance before it starts the new
+/// configuration's transports. A transport that supports draining closes its listening sockets there (the
+/// new instance binds them next), accepts nothing more, lets the transfers in flight run to their end on
+/// their own sockets, and returns true; bootfw then asks idle() now and then and calls stop() once it is
+/// true, or when [server].reload_drain_seconds have passed. The default returns false: bootfw calls stop()
+/// at once, and a reload ends the transfers as a restart does.
 class tftp_transport : public plugin {
  public:
   static constexpr plugin_kind kind = plugin_kind::tftp_transport;
+  virtual bool drain() noexcept { return false; }
+  /// True when no transfer is left (only asked after drain() returned true).
+  virtual bool idle() const noexcept { return true; }
 };
 
 // ---------------------------------------------------------------------------------------------------------
