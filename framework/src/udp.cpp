@@ -182,16 +182,22 @@ std::unique_ptr<udp_socket_impl> udp_socket_impl::open(std::shared_ptr<instance_
   // Connected to one peer: an unconnected socket binds first, with SO_REUSEADDR only if asked, so that an
   // ephemeral port is one no other socket holds; it then lets the connected socket share that port and
   // keeps receiving what comes from anyone else (the kernel prefers the connected socket for its peer).
+  // The sharing is SO_REUSEPORT, not SO_REUSEADDR: Linux lets only a socket of the same user join a
+  // SO_REUSEPORT port, while any local process could bind a SO_REUSEADDR one, connect it to our client and
+  // take over the transfer (forged DATA from our own address and TID; RFC 1350 §4 relies on the TID being
+  // ours alone). A group with a connected member is looked up by score (Linux 5.8+), so strangers still
+  // reach the unconnected socket.
   auto stray = std::make_shared<state>(exec);
   stray->fd = make_socket(options, options.reuse_address, ec);
   if (stray->fd < 0 || !call_ok(::bind(stray->fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)), ec)) return nullptr;
   int one = 1;
   socklen_t len = sizeof(sa);
-  if (!call_ok(::setsockopt(stray->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)), ec) ||
+  if (!call_ok(::setsockopt(stray->fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)), ec) ||
       !call_ok(::getsockname(stray->fd, reinterpret_cast<sockaddr*>(&sa), &len), ec))
     return nullptr;
-  s->fd = make_socket(options, true, ec);
+  s->fd = make_socket(options, false, ec);
   auto peer = to_sockaddr(*options.peer);
+  if (s->fd >= 0 && !call_ok(::setsockopt(s->fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)), ec)) return nullptr;
   if (s->fd < 0 || !call_ok(::bind(s->fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)), ec) ||
       !call_ok(::connect(s->fd, reinterpret_cast<sockaddr*>(&peer), sizeof(peer)), ec))
     return nullptr;

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
@@ -129,6 +130,33 @@ TEST_F(udp_peer, each_connected_socket_gets_a_port_of_its_own) {
     ports.insert(sockets.back()->local_endpoint().port);
   }
   EXPECT_EQ(ports.size(), sockets.size());
+}
+
+TEST_F(udp_peer, another_user_cannot_bind_the_port_of_a_connected_socket) {
+  // A local process of another user binding our TID with SO_REUSEADDR/SO_REUSEPORT, connected to our client,
+  // would receive the client's ACKs and could forge DATA from our address and port.
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to act as another user";
+  raw_peer client;
+  auto s = open_connected(client.endpoint);
+  ASSERT_TRUE(s);
+  const auto port = s->local_endpoint().port;
+  const pid_t child = ::fork();
+  if (child == 0) {
+    if (::setgid(65534) != 0 || ::setuid(65534) != 0) std::_Exit(2);
+    int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+    int one = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(port);
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    std::_Exit(::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) == 0 ? 1 : 0);
+  }
+  int status = -1;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "1: another user bound the transfer's port; 2: setuid failed";
 }
 
 TEST_F(udp_peer, closing_stops_both_sockets) {
