@@ -18,6 +18,11 @@ bool file_identity::operator==(const file_identity& o) const noexcept {
          changed.tv_nsec == o.changed.tv_nsec;
 }
 
+bool file_identity::same_content(const file_identity& o) const noexcept {
+  return device == o.device && inode == o.inode && size == o.size && modified.tv_sec == o.modified.tv_sec &&
+         modified.tv_nsec == o.modified.tv_nsec;
+}
+
 file_artifact::file_artifact(confined_root::opened_file file, std::string name, sdk::counter& bytes_read)
     : fd_(std::move(file.fd)), identity_(file_identity::of(file.status)), name_(std::move(name)),
       bytes_read_(bytes_read) {}
@@ -40,8 +45,9 @@ std::size_t file_artifact::read(std::uint64_t offset, std::span<std::byte> out, 
     }
     got += std::size_t(n);
   }
-  // A file rewritten in place (cp over it, an editor saving) changes mtime/ctime: the bytes just read may
-  // mix two versions, so none of them is handed out. Replacing by rename keeps the old inode: unaffected.
+  // A file rewritten in place (cp over it, an editor saving) changes its mtime: the bytes just read may
+  // mix two versions, so none of them is handed out. Replacing by rename keeps the old inode and its bytes:
+  // unaffected, as are chmod and hard links (same_content ignores ctime).
   // The check (an fstat) runs on every read that returns the file's last byte — so a transfer of a file
   // that changed can never complete — and otherwise once per check_interval bytes, so it fails early
   // without an fstat for every 512-byte TFTP block.
@@ -50,7 +56,7 @@ std::size_t file_artifact::read(std::uint64_t offset, std::span<std::byte> out, 
   if (!ec && (last || due)) {
     unchecked_.store(0, std::memory_order_relaxed);
     struct ::stat now {};
-    if (::fstat(fd_.get(), &now) != 0 || !(file_identity::of(now) == identity_)) {
+    if (::fstat(fd_.get(), &now) != 0 || !file_identity::of(now).same_content(identity_)) {
       ec = std::make_error_code(std::errc::io_error);
       got = 0;
     }

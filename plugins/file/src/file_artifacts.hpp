@@ -22,6 +22,10 @@ struct file_identity {
   timespec changed{};
   static file_identity of(const struct ::stat& st) noexcept;
   bool operator==(const file_identity& o) const noexcept;
+  /// The same bytes as far as an open descriptor can tell: inode, size and mtime equal. ctime is left out:
+  /// it also moves when the inode loses a name (a new version renamed over it, an unlink), gains a hard
+  /// link or changes mode or owner, none of which touches the bytes a transfer in flight reads.
+  bool same_content(const file_identity& o) const noexcept;
 };
 
 /// A regular file read with pread. Ownership: owns the descriptor. Thread-safety: read() is thread-safe

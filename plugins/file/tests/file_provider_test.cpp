@@ -257,6 +257,41 @@ TEST_F(file_provider, a_file_rewritten_in_place_mid_transfer_is_an_error_not_mix
   EXPECT_EQ(n, 0u);
 }
 
+TEST_F(file_provider, renaming_over_unlinking_linking_or_chmod_do_not_disturb_an_open_artifact) {
+  // Updating a kernel with `mv` during a boot storm: every transfer in flight must finish with the old bytes.
+  // Each step moves the inode's ctime, which is why ctime is not part of the in-flight check.
+  const std::size_t size = 4 * 256 * 1024 + 77;  // several check intervals, read from the descriptor
+  std::string old_bytes(size, '\0');
+  for (std::size_t i = 0; i < size; ++i) old_bytes[i] = char(i * 7 + i / 4096);
+  d.write("a/kernel", old_bytes);
+  configure_one_root(/*max_file=*/0);
+  open_error e;
+  auto a = p.open("kernel", e);
+  ASSERT_TRUE(a);
+  std::string got, block(1468, '\0');
+  std::error_code ec;
+  auto read_some = [&](std::size_t bytes) {
+    for (std::size_t until = got.size() + bytes; got.size() < until && got.size() < size;) {
+      auto n = a->read(got.size(), std::as_writable_bytes(std::span(block)), ec);
+      ASSERT_FALSE(ec) << "at " << got.size() << ": " << ec.message();
+      got.append(block, 0, n);
+    }
+  };
+  read_some(300 * 1024);
+  ::chmod(d.path("a/kernel").c_str(), 0600);
+  read_some(300 * 1024);
+  fs::create_hard_link(d.base / "a" / "kernel", d.base / "b" / "kernel-link");
+  read_some(300 * 1024);
+  d.write("a/kernel.new", std::string(size, 'N'));
+  fs::rename(d.base / "a" / "kernel.new", d.base / "a" / "kernel");
+  read_some(300 * 1024);
+  fs::remove(d.base / "b" / "kernel-link");
+  read_some(size);
+  EXPECT_EQ(got.size(), size);
+  EXPECT_TRUE(got == old_bytes);
+  EXPECT_EQ(content(p, "kernel"), std::string(size, 'N')) << "a new open sees the new version";
+}
+
 TEST_F(file_provider, a_change_is_seen_within_the_check_interval_and_always_at_the_end) {
   const std::size_t size = 3 * 256 * 1024 + 100;
   d.write("a/kernel", std::string(size, 'A'));
