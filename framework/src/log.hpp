@@ -21,6 +21,10 @@ std::optional<log_level> parse_log_level(std::string_view s) noexcept;
 const char* log_level_name(log_level l) noexcept;
 
 /// Where every line goes. One per server; thread-safe.
+/// `in` with control characters (C0, DEL, C1), line and paragraph separators and bytes that are not
+/// well-formed UTF-8 written as \xNN; `in` itself (no copy) when it is printable ASCII.
+std::string_view printable(std::string_view in, std::string& scratch);
+
 class log_sink {
  public:
   explicit log_sink(log_level level = log_level::info, std::FILE* out = stderr) : level_(level), out_(out) {}
