@@ -1,5 +1,6 @@
 // DHCP wire codec: round trips, RFC 3396 long options, option overload, opt 55 order, opt 57 limits,
-// opt 82 echo, and every malformed input refused with a reason (never a crash).
+// opt 82 echo (up to 255 bytes), and every malformed input refused with a reason (never a crash); the
+// server address chosen for broadcasts.
 #include <gtest/gtest.h>
 
 #include <random>
@@ -168,6 +169,63 @@ TEST(dhcp_codec, echoes_relay_agent_information_last) {  // RFC 3046 §2.2
   EXPECT_EQ(v->options.back().second, (std::vector<std::uint8_t>{1, 4, 'p', 'o', 'r', 't'}));
 }
 
+// RFC 3046 §2.2: the whole option, whatever its legal length (up to 255), in every reply, last in the options
+// field. Replies used to leave out any opt 82 of 127 bytes or more.
+TEST(dhcp_codec, echoes_a_long_relay_agent_information_whole_and_last) {
+  for (std::size_t length : {127, 200, 255}) {
+    std::vector<std::uint8_t> relay_info{1, std::uint8_t(length - 2)};  // one circuit-id sub-option
+    for (std::size_t i = 2; i < length; ++i) relay_info.push_back(std::uint8_t(i));
+    auto raw = relay_info;
+    raw.insert(raw.begin(), {std::uint8_t(82), std::uint8_t(length)});
+    test::dhcp_packet_spec s;
+    s.giaddr = 0x0a000001;
+    s.extra_options = {raw};
+    auto req = decoded(test::dhcp_request_bytes(s));
+    sdk::dhcp_message m;
+    m.op = 2;
+    m.set_type(sdk::dhcp_message_type::offer);
+    m.options.set_address(opt::server_identifier, sdk::ipv4_address(10, 0, 0, 2));
+    m.options.set_u32(opt::lease_time, 600);
+    m.options.set_address(opt::subnet_mask, sdk::ipv4_address(255, 255, 255, 0));
+    m.options.set_address(opt::router, sdk::ipv4_address(10, 0, 0, 1));
+    m.options.set(opt::vendor_specific, std::vector<std::uint8_t>(60, 7));  // must move to file/sname
+    encode_report report;
+    auto b = encode(m, limits_for(req), &report);  // no opt 57: 548 bytes at most
+    EXPECT_LE(b.size(), 548u) << length;
+    EXPECT_FALSE(report.relay_info_left_out) << length;
+    auto v = test::parse_dhcp_reply(b);
+    ASSERT_TRUE(v) << length;
+    ASSERT_FALSE(v->options.empty());
+    EXPECT_EQ(v->options.front().first, opt::message_type) << length;
+    EXPECT_EQ(v->options.back().first, 82) << length;
+    EXPECT_EQ(v->options.back().second, relay_info) << length;
+    auto back = decoded(b);
+    auto echoed = back.options.find(opt::relay_agent_info);
+    ASSERT_TRUE(echoed) << length;
+    EXPECT_EQ(echoed->size(), length);
+    for (std::uint8_t code : {opt::server_identifier, opt::lease_time, opt::subnet_mask, opt::router,
+                              opt::vendor_specific})
+      EXPECT_TRUE(back.options.contains(code)) << "opt " << int(code) << " lost beside a " << length << "-byte opt 82";
+  }
+}
+
+TEST(dhcp_codec, reports_a_relay_agent_information_it_cannot_echo) {
+  sdk::dhcp_message m;
+  m.op = 2;
+  m.set_type(sdk::dhcp_message_type::ack);
+  encode_limits l;
+  l.relay_info = std::vector<std::uint8_t>(300, 1);  // two concatenated opt 82s (RFC 3396): not one option
+  encode_report report;
+  auto v = test::parse_dhcp_reply(encode(m, l, &report));
+  ASSERT_TRUE(v);
+  EXPECT_TRUE(report.relay_info_left_out);
+  EXPECT_EQ(report.relay_info_size, 300u);
+  for (auto& [code, _] : v->options) EXPECT_NE(code, 82);
+  l.relay_info = std::vector<std::uint8_t>(255, 1);
+  (void)encode(m, l, &report);
+  EXPECT_FALSE(report.relay_info_left_out);
+}
+
 TEST(dhcp_codec, refuses_malformed_datagrams_with_a_reason) {
   auto good = pxe_discover();
   EXPECT_NE(refusal({}).find("shorter"), std::string::npos);
@@ -262,4 +320,20 @@ TEST(dhcp_facts, tells_a_broadcast_destination_from_a_unicast_one) {
   EXPECT_FALSE(is_broadcast_destination(sdk::ipv4_address(192, 168, 24, 255), iface, {}));    // mask unknown
   EXPECT_FALSE(is_broadcast_destination(iface, iface, sdk::ipv4_address(0xffffffffu)));       // a /32
   EXPECT_TRUE(is_broadcast_destination(sdk::ipv4_address(0xffffffffu), {}, {}));
+}
+
+// RFC 2131 §4.1, RFC 2132 §9.7: the server identifier is an address of this server, never the broadcast the
+// request was sent to. A request to the directed broadcast 192.168.24.255 got opt 54 = 192.168.24.255 and
+// its reply, sent from that address, never left ("Network is unreachable").
+TEST(dhcp_facts, server_address_is_the_interface_address_for_any_broadcast) {
+  const sdk::ipv4_address iface(192, 168, 24, 202), mask(255, 255, 255, 0);
+  EXPECT_EQ(server_address_for(sdk::ipv4_address(0xffffffffu), iface, mask), iface);
+  EXPECT_EQ(server_address_for(sdk::ipv4_address(192, 168, 24, 255), iface, mask), iface);  // directed
+  EXPECT_EQ(server_address_for(sdk::ipv4_address(), iface, mask), iface);
+  EXPECT_EQ(server_address_for(iface, iface, mask), iface);  // unicast (RENEWING)
+  const sdk::ipv4_address alias(192, 168, 24, 9);             // unicast to another address of this host
+  EXPECT_EQ(server_address_for(alias, iface, mask), alias);
+  EXPECT_EQ(server_address_for(sdk::ipv4_address(10, 0, 0, 255), sdk::ipv4_address(10, 0, 0, 1),
+                               sdk::ipv4_address(255, 255, 255, 0)),
+            sdk::ipv4_address(10, 0, 0, 1));
 }

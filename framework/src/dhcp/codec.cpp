@@ -212,7 +212,11 @@ struct area {
 
 }  // namespace
 
-std::vector<std::uint8_t> encode(const sdk::dhcp_message& reply, const encode_limits& limits) {
+std::vector<std::uint8_t> encode(const sdk::dhcp_message& reply, const encode_limits& limits,
+                                 encode_report* report) {
+  encode_report local;
+  auto& notes = report ? *report : local;
+  notes = {};
   // Priority: message type, server identifier, what the client asked for (opt 55 order), the rest as
   // the responder set them. Opt 82 is handled separately: it must be echoed, and last (RFC 3046 §2.2).
   std::vector<const sdk::dhcp_options::entry*> ordered;
@@ -233,16 +237,30 @@ std::vector<std::uint8_t> encode(const sdk::dhcp_message& reply, const encode_li
   for (auto code : limits.parameter_order) take(code);
   for (auto& e : entries) take(e.first);
 
-  bytes relay;
-  if (auto own = reply.options.find(opt::relay_agent_info))
-    append_wire(relay, opt::relay_agent_info, *own);
-  else if (limits.relay_info)
-    append_wire(relay, opt::relay_agent_info, *limits.relay_info);
-
-  std::size_t max_size = std::max(limits.max_size, std::size_t(576 - ip_udp_overhead));
-  if (relay.size() > 128) relay.clear();  // an absurd opt 82 (RFC 3046 sub-options are short) is not echoed
+  const std::size_t max_size = std::max(limits.max_size, std::size_t(576 - ip_udp_overhead));
   // Main area: after header + cookie, keep room for END and for a possible overload option (3 bytes).
-  area main{max_size - fixed_header_size - 4 - 1 - 3 - relay.size(), {}};
+  std::size_t main_capacity = max_size - fixed_header_size - 4 - 1 - 3;
+
+  // RFC 3046 §2.2: the server SHALL echo the whole option, as one option (any length up to 255 is legal),
+  // in the options field, last. It is budgeted first so the other options yield to it: they can move to
+  // file/sname (RFC 2132 §9.3), it cannot. The message type must stay in the options field beside it.
+  bytes relay;
+  std::optional<std::span<const std::uint8_t>> relay_value;
+  if (auto own = reply.options.find(opt::relay_agent_info))
+    relay_value = *own;
+  else if (limits.relay_info)
+    relay_value = std::span<const std::uint8_t>(*limits.relay_info);
+  if (relay_value) {
+    const bool one_option = relay_value->size() <= 255;
+    if (one_option && 2 + relay_value->size() + 3 <= main_capacity) {
+      append_wire(relay, opt::relay_agent_info, *relay_value);
+      main_capacity -= relay.size();
+    } else {
+      notes.relay_info_left_out = true;
+      notes.relay_info_size = relay_value->size();
+    }
+  }
+  area main{main_capacity, {}};
   area file{reply.file.empty() ? 127u : 0u, {}};   // 128 bytes, END excluded
   area sname{reply.sname.empty() ? 63u : 0u, {}};  // 64 bytes, END excluded
   main.data.reserve(main.capacity);
@@ -251,11 +269,14 @@ std::vector<std::uint8_t> encode(const sdk::dhcp_message& reply, const encode_li
         e->first == opt::relay_agent_info)
       continue;
     const auto n = wire_size(e->second.size());
+    bool placed = false;
     for (auto* a : {&main, &file, &sname})
       if (a->fits(n)) {
         append_wire(a->data, e->first, e->second);
+        placed = true;
         break;
-      }  // an option that fits nowhere is left out
+      }
+    if (!placed) ++notes.options_left_out;  // fits nowhere: left out
   }
   std::uint8_t overload = (file.data.empty() ? 0 : 1) | (sname.data.empty() ? 0 : 2);
 

@@ -42,7 +42,17 @@ struct encode_limits {
 /// (an Ethernet frame) as ISC dhcpd does.
 encode_limits limits_for(const sdk::dhcp_message& request);
 
-/// Encodes a reply. Options that cannot fit the limit are left out, those the client did not ask for first.
-std::vector<std::uint8_t> encode(const sdk::dhcp_message& reply, const encode_limits& limits);
+/// What encode() had to leave out, for the caller's (rate-limited) log line.
+struct encode_report {
+  /// Opt 82 was not echoed: longer than one option can be (255 bytes, RFC 2132 §2) or no room for it.
+  bool relay_info_left_out = false;
+  std::size_t relay_info_size = 0;  ///< its value's length, bytes
+  std::size_t options_left_out = 0;  ///< other options that fit in no area
+};
+
+/// Encodes a reply. Options that cannot fit the limit are left out, those the client did not ask for first;
+/// `report`, when given, says what was left out.
+std::vector<std::uint8_t> encode(const sdk::dhcp_message& reply, const encode_limits& limits,
+                                 encode_report* report = nullptr);
 
 }  // namespace bootfw::dhcp

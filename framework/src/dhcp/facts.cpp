@@ -36,4 +36,13 @@ bool is_broadcast_destination(sdk::ipv4_address destination, sdk::ipv4_address i
   return destination.to_uint() == (interface_address.to_uint() | ~interface_netmask.to_uint());
 }
 
+sdk::ipv4_address server_address_for(sdk::ipv4_address destination, sdk::ipv4_address interface_address,
+                                     sdk::ipv4_address interface_netmask) noexcept {
+  // A broadcast destination is nobody's address: as opt 54 the client would send its REQUEST to it, and as
+  // the reply's source the kernel refuses it.
+  if (destination.is_unspecified() || is_broadcast_destination(destination, interface_address, interface_netmask))
+    return interface_address;
+  return destination;
+}
+
 }  // namespace bootfw::dhcp

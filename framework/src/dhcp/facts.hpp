@@ -14,4 +14,10 @@ sdk::client_facts extract_facts(const sdk::dhcp_message& request);
 bool is_broadcast_destination(sdk::ipv4_address destination, sdk::ipv4_address interface_address,
                               sdk::ipv4_address interface_netmask) noexcept;
 
+/// The server identifier (opt 54) and reply source for a request received at `destination`: the interface's
+/// own address when the request was broadcast (limited or directed, as is_broadcast_destination() decides)
+/// or the destination is unknown, the unicast destination otherwise (RFC 2131 §4.1, RFC 2132 §9.7).
+sdk::ipv4_address server_address_for(sdk::ipv4_address destination, sdk::ipv4_address interface_address,
+                                     sdk::ipv4_address interface_netmask) noexcept;
+
 }  // namespace bootfw::dhcp

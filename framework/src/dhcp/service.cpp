@@ -186,10 +186,9 @@ void service::on_datagram(std::span<const std::byte> data, const sdk::datagram_i
       is_broadcast_destination(info.local_address, info.interface_address, ex->facts.interface_netmask);
   ex->interface_index = info.interface_index;
   // The server identifier is the address the client reached us on: the interface's own address for
-  // broadcasts, the unicast destination otherwise (RFC 2131 §4.1, option 54).
-  ex->server_address = (info.local_address.is_broadcast() || info.local_address.is_unspecified())
-                           ? info.interface_address
-                           : info.local_address;
+  // broadcasts, directed ones included, the unicast destination otherwise (RFC 2131 §4.1, RFC 2132 §9.7).
+  ex->server_address =
+      server_address_for(info.local_address, info.interface_address, ex->facts.interface_netmask);
   ex->request = std::move(msg);
 
   auto& r = ex->skeleton;
@@ -257,7 +256,19 @@ void service::deliver(const std::shared_ptr<exchange>& ex, sdk::dhcp_message rep
     drop("reply-no-type", fmt::format("{} produced a reply without a message type; not sent", responder));
     return;
   }
-  auto bytes = encode(reply, limits_for(ex->request));
+  encode_report report;
+  auto bytes = encode(reply, limits_for(ex->request), &report);
+  // RFC 3046 §2.2 requires the echo; when it is impossible the operator must hear of it (the relay may drop
+  // the reply, or deliver it without the circuit it needed).
+  if (report.relay_info_left_out)
+    log_.write_limited(log_level::warn, "relay-info-left-out",
+                       fmt::format("{} to {}: relay agent information (opt 82, {} bytes) cannot be echoed: longer "
+                                   "than one option or no room within the client's maximum message size",
+                                   sdk::to_string(reply.type()), ex->facts.mac.to_string(), report.relay_info_size));
+  if (report.options_left_out)
+    log_.write_limited(log_level::debug, "options-left-out",
+                       fmt::format("{} to {}: {} option(s) left out: no room within the maximum message size",
+                                   sdk::to_string(reply.type()), ex->facts.mac.to_string(), report.options_left_out));
   auto data = std::span<const std::byte>(reinterpret_cast<const std::byte*>(bytes.data()), bytes.size());
   // Recorded before the reply leaves: a fast client's first TFTP request must already find what DHCP told
   // it (the pxelinux resolver's server-side mode looks the client up by address).
