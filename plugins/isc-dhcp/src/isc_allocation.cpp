@@ -205,8 +205,11 @@ std::optional<address_choice> isc_responder::validate_for_client(const client_co
   return address_choice{a, pool};
 }
 
-// ISC: the client's opt 51 is honoured up to max-lease-time; min-lease-time is a floor; otherwise
-// default-lease-time of the scopes in effect (a fixed address has no pool scope: RFC 2131 §3.3).
+// ISC dhcpd 4.4 ack_lease(): the client's opt 51 (RFC 2132 §9.2) is honoured up to max-lease-time; a time
+// below the minimum becomes the minimum (default-lease-time when the minimum is 0). Without a configured
+// min-lease-time the minimum is unset_min_lease_seconds (at most max-lease-time, as ISC clamps it), so a
+// client asking for 0 s gets 300 s, as from ISC dhcpd 4.4: a lease that ends as it starts would free
+// its address for the next client in the same second. A fixed address has no pool scope (RFC 2131 §3.3).
 std::uint32_t isc_responder::lease_seconds(const client_context& c, const isc_conf::resolved_parameters& p) const {
   std::uint32_t t = p.lease.default_time;
   if (auto asked = c.message->options.get_u32(opt::lease_time)) {
@@ -214,8 +217,14 @@ std::uint32_t isc_responder::lease_seconds(const client_context& c, const isc_co
     c.note("lease time: client asked " + std::to_string(*asked) + " s, max-lease-time " +
            std::to_string(p.lease.max_time));
   }
-  if (t < p.lease.min_time) t = p.lease.min_time;
-  return t;
+  const std::uint32_t min = p.lease.min_time.value_or(std::min(unset_min_lease_seconds, p.lease.max_time));
+  if (t < min) {
+    t = min ? min : p.lease.default_time;
+    c.note("lease time below the minimum " + std::to_string(min) + " s: " + std::to_string(t) + " s" +
+           (p.lease.min_time ? "" : " (no min-lease-time configured: ISC's default minimum)"));
+  }
+  // Only `min-lease-time 0; default-lease-time 0;` gets here with 0: still no lease that is over at birth.
+  return std::max<std::uint32_t>(t, 1);
 }
 
 bool isc_responder::authoritative(const isc_conf::resolved_parameters& p) const {

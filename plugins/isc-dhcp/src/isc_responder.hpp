@@ -38,6 +38,10 @@ struct client_context {
   }
 };
 
+/// The minimum lease time when no scope sets min-lease-time: ISC dhcpd 4.4's DEFAULT_MIN_LEASE_TIME
+/// (includes/dhcpd.h). A shorter request gets default-lease-time (see lease_seconds()).
+inline constexpr std::uint32_t unset_min_lease_seconds = 300;
+
 /// An address chosen for a client, with the pool it came from (nullptr: a host's fixed address).
 struct address_choice {
   sdk::ipv4_address address;

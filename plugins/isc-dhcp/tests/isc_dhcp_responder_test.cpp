@@ -312,6 +312,58 @@ TEST_F(responder_fixture, pool_lease_time_and_client_request_capped_by_max_lease
   EXPECT_TRUE(plain.reply.file.empty());  // the boot policy said no boot
 }
 
+// ISC dhcpd 4.4 ack_lease(): below the minimum → the minimum, 300 s when dhcpd.conf sets none. Granting the
+// 0 s asked for made the lease end as it started: the address went to another client in the same second.
+TEST_F(responder_fixture, zero_second_lease_request_gets_the_minimum_and_the_address_stays_its_own) {
+  start({{"authoritative", true}}, dynamic_conf);  // as the probe's server: it ACKs any free address
+  auto discover = make_request(dhcp_message_type::discover, "52:54:00:00:00:01", false);
+  discover.msg.options.set_u32(opt::lease_time, 0);
+  auto offer = run(std::move(discover));
+  ASSERT_EQ(offer.v, verdict::answer);
+  EXPECT_EQ(offer.reply.options.get_u32(opt::lease_time), 300u);  // ISC's minimum when none is configured
+  const auto address = offer.reply.yiaddr;
+  auto request = selecting("52:54:00:00:00:01", address, false);
+  request.msg.options.set_u32(opt::lease_time, 0);
+  auto o = run(std::move(request));
+  auto ack = finish(o);
+  ASSERT_TRUE(ack);
+  EXPECT_EQ(ack->options.get_u32(opt::lease_time), 300u);
+  EXPECT_EQ(plugin->store()->find(address)->ends - plugin->store()->find(address)->starts, 300);
+
+  // The same second, another client: offered the other free address, and refused the leased one.
+  auto other = run(make_request(dhcp_message_type::discover, "52:54:00:00:00:02", false));
+  ASSERT_EQ(other.v, verdict::answer);
+  EXPECT_NE(other.reply.yiaddr, address);
+  auto thief = make_request(dhcp_message_type::request, "52:54:00:00:00:03", false);
+  thief.msg.options.set_address(opt::requested_address, address);
+  auto stolen = run(std::move(thief));
+  EXPECT_NE(stolen.v, verdict::defer) << "another client was ACKed an address with a live lease";
+  if (stolen.v == verdict::answer) {
+    EXPECT_EQ(stolen.reply.type(), dhcp_message_type::nak);
+  }
+  EXPECT_EQ(plugin->store()->find(address)->mac.to_string(), "52:54:00:00:00:01");
+}
+
+TEST_F(responder_fixture, short_lease_requests_get_min_lease_time_or_isc_default_minimum) {
+  auto asked = [&](std::string_view mac, std::uint32_t seconds) {
+    auto r = make_request(dhcp_message_type::discover, mac, false);
+    r.msg.options.set_u32(opt::lease_time, seconds);
+    auto o = run(std::move(r));
+    EXPECT_EQ(o.v, verdict::answer);
+    return o.reply.options.get_u32(opt::lease_time).value_or(0);
+  };
+  start({}, dynamic_conf);  // no min-lease-time: the floor is ISC's 300 s
+  EXPECT_EQ(asked("52:54:00:00:00:01", 299), 300u);
+  EXPECT_EQ(asked("52:54:00:00:00:01", 300), 300u);
+  EXPECT_EQ(asked("52:54:00:00:00:01", 700), 700u);
+  std::string with_min = dynamic_conf;
+  with_min.insert(0, "min-lease-time 120;\n");
+  start({}, with_min);
+  EXPECT_EQ(asked("52:54:00:00:00:01", 0), 120u);
+  EXPECT_EQ(asked("52:54:00:00:00:01", 119), 120u);
+  EXPECT_EQ(asked("52:54:00:00:00:01", 150), 150u);
+}
+
 TEST_F(responder_fixture, two_clients_are_never_offered_the_same_address_and_a_full_pool_offers_nothing) {
   start({}, dynamic_conf);
   auto a = run(make_request(dhcp_message_type::discover, "52:54:00:00:00:01", false));

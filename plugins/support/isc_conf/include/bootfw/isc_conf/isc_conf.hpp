@@ -110,11 +110,12 @@ const pool_decl* find_pool(const client_match& match, sdk::ipv4_address address)
 /// True when the pool's permit lists admit this client.
 bool pool_permits(const pool_decl& pool, const client_match& match) noexcept;
 
-/// ISC defaults: default-lease-time 43200, max-lease-time 86400, min-lease-time 0.
+/// ISC defaults: default-lease-time 43200, max-lease-time 86400; min-lease-time unset unless a scope sets it
+/// (the responder then applies its own floor: an unset minimum is not a licence for 0-second leases).
 struct lease_times {
   std::uint32_t default_time = 43200;
   std::uint32_t max_time = 86400;
-  std::uint32_t min_time = 0;
+  std::optional<std::uint32_t> min_time;
 };
 
 /// The effective parameters for a client and a chosen pool (nullptr for a fixed address).
