@@ -115,7 +115,7 @@ void tftp_server::on_request(std::span<const std::byte> data, const sdk::datagra
   for (auto [it, end] = by_request_.equal_range({from.address.to_uint(), req.filename}); it != end; ++it)
     if (it->second->config().client == from) same_file.push_back(it->second);
   for (tftp_session* existing : same_file) {
-    if (auto heard = existing->last_heard(); heard && now - *heard < existing->config().timeout)
+    if (auto heard = existing->last_heard(); heard && now - *heard < existing->timeout())
       return;  // the client is acknowledging that transfer
     if (existing->awaiting_option_ack()) {
       if (now - existing->began_at() < oack_crossing_window) return;  // sent before our OACK reached it

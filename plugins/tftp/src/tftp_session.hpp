@@ -69,6 +69,8 @@ class tftp_session {
   std::chrono::steady_clock::time_point began_at() const noexcept { return began_at_; }
   /// When the client last sent something on this transfer (its TID); nullopt while it never did.
   std::optional<std::chrono::steady_clock::time_point> last_heard() const noexcept { return last_heard_; }
+  /// The retransmission timeout in force: the one negotiated (RFC 2349) or the configured default.
+  std::chrono::nanoseconds timeout() const noexcept { return timeout_; }
   bool finished() const noexcept { return state_ == state::finished; }
 
  private:

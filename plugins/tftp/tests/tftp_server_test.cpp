@@ -300,6 +300,18 @@ TEST_F(tftp_server_fixture, the_same_endpoint_asking_again_after_falling_silent_
   EXPECT_EQ(net.sockets.back()->take().at(0).opcode(), 6);  // a new transfer, options again
 }
 
+TEST_F(tftp_server_fixture, a_copy_of_the_rrq_is_ignored_within_the_negotiated_timeout_not_the_default) {
+  rrq("pxelinux.0", client_a, {{"blksize", "1024"}, {"timeout", "5"}});  // RFC 2349: 5 s, the default is 1 s
+  auto& first = *net.sockets.back();
+  first.take();
+  first.deliver(build_ack(0), client_a);
+  first.deliver(build_ack(1), client_a);
+  host.advance(1500ms);  // past the default timeout, within the negotiated one: the client is still there
+  rrq("pxelinux.0", client_a, {{"blksize", "1024"}, {"timeout", "5"}});
+  EXPECT_EQ(net.sockets.size(), 1u) << "the transfer the client acknowledges was restarted";
+  EXPECT_EQ(server->active_sessions(), 1u);
+}
+
 // A storm of lockstep clients: the transfers of the earliest boots run at full speed and the others get
 // their next window after a pause, so that nodes finish in the order they began instead of all together.
 TEST_F(tftp_server_fixture, beyond_fast_transfers_the_latest_boots_are_paced_until_an_earlier_one_finishes) {
