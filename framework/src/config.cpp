@@ -314,6 +314,12 @@ server_config parse_server_config(const std::string& text, const std::string& pa
         fail(path, *t->get("name"), label + ".name",
              "start with a letter or a digit, then use letters, digits, '-', '_' or '.'");
       label = fmt::format("plugin[{}]", e.name);
+      // bootfw's own log lines (and the DHCP service's metrics) carry these names: an instance called so
+      // would be taken for bootfw itself.
+      for (const char* reserved : {"bootfw", "session", "dhcp-service", "ipv6-ra"})
+        if (e.name == reserved)
+          fail(path, *t->get("name"), label + ".name",
+               fmt::format("'{}' is reserved for bootfw's own log lines; choose another name", e.name));
       if (!names.insert(e.name).second)
         fail(path, *t->get("name"), label + ".name", fmt::format("duplicate plugin instance name '{}'", e.name));
       auto kind_s = get_string(path, *t, label, "kind", "");

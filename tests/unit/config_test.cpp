@@ -126,6 +126,12 @@ INSTANTIATE_TEST_SUITE_P(
         bad_case{"[[plugin]]\nname = \".\"\nkind = \"boot-policy\"\nlibrary = \"fixture_policy.so\"\n",
                  ":2:8: plugin[0].name: start with a letter or a digit"},
         bad_case{"[server]\nstate_directory = \"\"\n", ":2:19: server.state_directory: must not be empty"},
+        // bootfw's own log sources: an instance by that name would pass for bootfw.
+        bad_case{"[[plugin]]\nname = \"session\"\nkind = \"boot-policy\"\nlibrary = \"fixture_policy.so\"\n",
+                 ":2:8: plugin[session].name: 'session' is reserved for bootfw's own log lines"},
+        bad_case{"[[plugin]]\nname = \"bootfw\"\nkind = \"boot-policy\"\nlibrary = \"fixture_policy.so\"\n",
+                 ":2:8: plugin[bootfw].name: 'bootfw' is reserved"},
+        bad_case{"[server]\nreload_drain_seconds = 3601\n", ":2:24: server.reload_drain_seconds: 3601 is out of range"},
         bad_case{"[[plugin]]\nname = \"a\"\nkind = \"boot-policy\"\nlibrary = \"fixture_policy.so\"\nconfig = 3\n",
                  ":5:10: plugin[a].config: expected a table"}),
     [](const ::testing::TestParamInfo<bad_case>& info) { return "case_" + std::to_string(info.index); });

@@ -86,12 +86,13 @@ service::service(runtime_context& ctx, client_sessions& sessions, const server_c
       listen_(config.dhcp_listen),
       client_port_(config.dhcp_client_port),
       relay_port_(config.dhcp_relay_port),
-      log_(ctx.sink, "dhcp"),
+      // Not "dhcp": that is what operators name their dhcp-responder instance (config.cpp reserves this one).
+      log_(ctx.sink, "dhcp-service"),
       executor_(std::make_shared<instance_executor>(ctx, nullptr, log_)),
-      received_(ctx.metrics.counter("dhcp_received_total", "DHCP datagrams received", "dhcp")),
+      received_(ctx.metrics.counter("dhcp_received_total", "DHCP datagrams received", "dhcp-service")),
       dropped_(ctx.metrics.counter("dhcp_dropped_total", "DHCP datagrams dropped (malformed, filtered, refused)",
-                                   "dhcp")),
-      replied_(ctx.metrics.counter("dhcp_replies_total", "DHCP replies sent", "dhcp")) {}
+                                   "dhcp-service")),
+      replied_(ctx.metrics.counter("dhcp_replies_total", "DHCP replies sent", "dhcp-service")) {}
 
 service::~service() { stop(); }
 
