@@ -226,8 +226,14 @@ sdk::verdict isc_responder::on_decline(client_context& c) {
   store_->forget_offer(*a);
   store_->commit(l, {});
   mark_busy(*a, true);
-  host_.log().warn("DHCPDECLINE of " + a->to_string() + " from " + c.mac.to_string() + ": address abandoned for " +
-                   std::to_string(settings_.abandon_time.count()) + " s");
+  if (c.match.host && c.match.host->fixed_address == *a) {
+    // A fixed address is the host's whatever the lease table says: it is offered again at once (as by ISC).
+    host_.log().warn("DHCPDECLINE of " + a->to_string() + " from " + c.mac.to_string() +
+                     ": another device answers on this host's fixed-address; it is offered to the host again");
+  } else {
+    host_.log().warn("DHCPDECLINE of " + a->to_string() + " from " + c.mac.to_string() + ": address abandoned for " +
+                     std::to_string(settings_.abandon_time.count()) + " s");
+  }
   return verdict::drop;
 }
 
