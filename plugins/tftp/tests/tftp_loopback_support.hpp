@@ -177,12 +177,14 @@ class bootfw_tftp_server {
     }
     return false;
   }
-  void stop() {
-    if (pid_ <= 0) return;
+  /// SIGTERM and wait; returns the exit status (-1 when not running or killed by a signal).
+  int stop() {
+    if (pid_ <= 0) return -1;
     ::kill(pid_, SIGTERM);
     int status = 0;
     ::waitpid(pid_, &status, 0);
     pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   }
   /// True while the process runs (it has not crashed).
   bool running() {

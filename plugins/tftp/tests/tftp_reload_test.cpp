@@ -89,6 +89,43 @@ TEST_P(tftp_reload, a_transfer_in_flight_finishes_with_its_file_and_new_requests
   EXPECT_TRUE(server_->log_shows("the previous configuration's transfers have ended")) << server_->log();
 }
 
+TEST_P(tftp_reload, a_second_reload_while_the_first_generation_drains_keeps_both_transfers) {
+  start("");
+  raw_client first;
+  std::string got_first = begin_transfer(first, 20);
+  const auto tid_first = tid_;
+  switch_root();  // generation 1 drains `first`
+  raw_client second;
+  std::string got_second = begin_transfer(second, 20);  // from root2, on generation 2
+  const auto tid_second = tid_;
+  auto back = "root = \"" + (server_->dir() / "root2").string() + "\"";
+  ASSERT_TRUE(server_->reload(back, "root = \"" + server_->root().string() + "\"")) << server_->log();
+  auto finish = [](raw_client& c, std::uint16_t tid, std::string& got) {
+    for (unsigned b = 21;; ++b) {
+      auto d = c.receive();
+      if (!d || opcode_of(*d) != 3 || block_of(*d) != (b & 0xffff)) return false;
+      got += d->substr(4);
+      c.send(ack(b), tid);
+      if (d->size() < 4 + 1468) return true;
+    }
+  };
+  ASSERT_TRUE(finish(first, tid_first, got_first));
+  ASSERT_TRUE(finish(second, tid_second, got_second));
+  EXPECT_TRUE(got_first == old_kernel_);
+  EXPECT_TRUE(got_second == new_kernel_);
+}
+
+TEST_P(tftp_reload, sigterm_while_a_generation_drains_ends_it_and_exits_cleanly) {
+  start("");
+  raw_client c;
+  begin_transfer(c, 5);
+  switch_root();
+  ASSERT_TRUE(server_->log_shows("in progress go on"));
+  EXPECT_EQ(server_->stop(), 0) << server_->log();
+  EXPECT_NE(server_->log().find("1 transfer(s) in progress end"), std::string::npos) << server_->log();
+  server_.reset();  // TearDown: nothing left running to check
+}
+
 TEST_P(tftp_reload, reload_drain_seconds_bounds_how_long_an_old_transfer_may_take) {
   start("reload_drain_seconds = 1");
   raw_client c;
