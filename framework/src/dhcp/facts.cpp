@@ -25,6 +25,7 @@ sdk::client_facts extract_facts(const sdk::dhcp_message& m) {
   if (auto v = m.options.find(opt::client_ndi); v && v->size() == 3) f.ndi = std::array{(*v)[0], (*v)[1], (*v)[2]};
   // RFC 4578 §2.3: type 0 followed by a 16-byte UUID/GUID.
   if (auto v = m.options.find(opt::client_uuid); v && v->size() == 17 && (*v)[0] == 0) f.uuid = raw(opt::client_uuid);
+  f.options = m.options;
   return f;
 }
 

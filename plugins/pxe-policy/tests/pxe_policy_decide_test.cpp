@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <filesystem>
 #include <fstream>
 #include <thread>
 
@@ -68,6 +69,42 @@ TEST(pxe_policy, seed_pxe_client_gets_pxelinux_from_the_pxeclients_class_like_is
   EXPECT_EQ(bytes(v43->begin(), v43->end()), (bytes{0x01, 0x04, 0x00, 0x00, 0x00, 0x00}));
   EXPECT_FALSE(d.options.contains(opt::host_name));  // the responder's business, not the boot decision's
   EXPECT_EQ(d.reason, "dhcpd.conf class pxeclients");
+}
+
+// A class may test any option of the request; the responder sees them all, so must the policy, or the two
+// disagree on the client's classes (the responder logged "maxmsg" while the policy gave pxelinux.0).
+TEST(pxe_policy, a_class_on_an_option_outside_the_facts_fields_matches_as_in_isc) {
+  const std::string dir = ::testing::TempDir() + "/pxe-policy-any-option";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/dhcpd.conf") << R"(
+class "maxmsg" {
+  match if exists dhcp-max-message-size;
+  filename "special.0";
+}
+class "pxeclients" {
+  match if substring (option vendor-class-identifier, 0, 9) = "PXEClient";
+  filename "pxelinux.0";
+  next-server 192.168.24.202;
+}
+subnet 192.168.24.0 netmask 255.255.255.0 {
+}
+)";
+  auto c = config_node::table({{"dhcpd_conf", "dhcpd.conf"}});
+  c.with_base_directory(dir);
+  sdk::testing::fake_host host;
+  pxe_policy p;
+  p.configure(host, c);
+  auto f = seed_client();
+  f.options.set_string(opt::vendor_class_identifier, f.vendor_class);
+  f.options.set_u16(opt::max_message_size, 1472);
+  sdk::boot_decision d;
+  ASSERT_EQ(p.decide(f, d), sdk::verdict::answer);
+  EXPECT_EQ(d.filename, "special.0");
+  EXPECT_EQ(d.reason, "dhcpd.conf class maxmsg");
+  f.options.erase(opt::max_message_size);
+  sdk::boot_decision d2;
+  ASSERT_EQ(p.decide(f, d2), sdk::verdict::answer);
+  EXPECT_EQ(d2.filename, "pxelinux.0");
 }
 
 TEST(pxe_policy, non_pxe_client_gets_no_boot_file) {

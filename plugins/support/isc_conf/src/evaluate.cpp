@@ -122,6 +122,7 @@ bool permit_matches(const permit& p, const client_match& m) noexcept {
 }  // namespace
 
 sdk::dhcp_options options_from_facts(const sdk::client_facts& f) {
+  if (!f.options.empty()) return f.options;  // the request's own options: every class sees what ISC would
   sdk::dhcp_options o;
   namespace opt = sdk::dhcp_option;
   if (!f.requested_host_name.empty()) o.set_string(opt::host_name, f.requested_host_name);

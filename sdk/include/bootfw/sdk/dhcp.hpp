@@ -176,6 +176,10 @@ struct client_facts {
   /// broadcast), not at one of its own: RFC 2131 §4.3.2 tells a REBINDING client (broadcast) from a
   /// RENEWING one (unicast to its server) by this alone. False when relayed or unknown (`bootfw explain`).
   bool broadcast = false;
+  /// Every option of the request as received, for policies that evaluate expressions on any option (an
+  /// ISC class `match if exists dhcp-max-message-size`). Empty when the facts were made by hand
+  /// (`bootfw explain`): then only the fields above are known.
+  dhcp_options options;
 
   /// user class as text ("iPXE"); RFC 3004 length-prefixed forms are unwrapped.
   std::string user_class_text() const {

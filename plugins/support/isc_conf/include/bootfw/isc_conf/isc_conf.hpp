@@ -62,7 +62,7 @@ const option_definition* find_standard_option(std::uint8_t code) noexcept;
 // ---- evaluation ----
 
 /// The request's options as the responder sees them; for a boot-policy (which only has client_facts)
-/// build them with options_from_facts().
+/// build them with options_from_facts(): the request's own (client_facts::options) when the facts carry them.
 sdk::dhcp_options options_from_facts(const sdk::client_facts& facts);
 
 /// `match if` evaluation (dhcp-eval(5)): nullopt when the expression cannot be evaluated (an option the
