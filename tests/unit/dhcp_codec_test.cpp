@@ -226,6 +226,26 @@ TEST(dhcp_codec, reports_a_relay_agent_information_it_cannot_echo) {
   EXPECT_FALSE(report.relay_info_left_out);
 }
 
+TEST(dhcp_codec, a_boot_name_longer_than_its_field_is_left_out_and_reported_never_cut) {
+  sdk::dhcp_message m;
+  m.op = 2;
+  m.set_type(sdk::dhcp_message_type::offer);
+  m.file = std::string(127, 'f');  // the longest that fits with its NUL
+  m.sname = std::string(63, 's');
+  encode_report report;
+  auto bytes = encode(m, encode_limits{}, &report);
+  EXPECT_EQ(report.file_too_long, 0u);
+  EXPECT_EQ(report.sname_too_long, 0u);
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(bytes.data()) + 108, 127), m.file);
+  m.file = std::string(128, 'f') + "/pxelinux.0";  // cut at 127 it would name another file
+  m.sname = std::string(64, 's');
+  bytes = encode(m, encode_limits{}, &report);
+  EXPECT_EQ(report.file_too_long, 139u);
+  EXPECT_EQ(report.sname_too_long, 64u);
+  EXPECT_EQ(bytes[108], 0) << "file sent empty";
+  EXPECT_EQ(bytes[44], 0) << "sname sent empty";
+}
+
 TEST(dhcp_codec, refuses_malformed_datagrams_with_a_reason) {
   auto good = pxe_discover();
   EXPECT_NE(refusal({}).find("shorter"), std::string::npos);

@@ -301,10 +301,12 @@ std::vector<std::uint8_t> encode(const sdk::dhcp_message& reply, const encode_li
     if (!options.empty()) {
       std::copy(options.begin(), options.end(), out.begin() + long(at));
       out[at + options.size()] = opt::end;
-    } else {
-      std::copy_n(text.begin(), std::min(text.size(), size - 1), out.begin() + long(at));
-    }
+    } else if (text.size() < size) {
+      std::copy(text.begin(), text.end(), out.begin() + long(at));
+    }  // else: left empty, reported below
   };
+  if (file.data.empty() && reply.file.size() >= 128) notes.file_too_long = reply.file.size();
+  if (sname.data.empty() && reply.sname.size() >= 64) notes.sname_too_long = reply.sname.size();
   put_field(44, 64, reply.sname, sname.data);
   put_field(108, 128, reply.file, file.data);
   out.resize(fixed_header_size + 4);

@@ -48,6 +48,9 @@ struct encode_report {
   bool relay_info_left_out = false;
   std::size_t relay_info_size = 0;  ///< its value's length, bytes
   std::size_t options_left_out = 0;  ///< other options that fit in no area
+  /// file (128 bytes) or sname (64 bytes) longer than its BOOTP field less the NUL: sent empty, never cut
+  /// (RFC 2131 §2), since a cut name may be another existing file.
+  std::size_t file_too_long = 0, sname_too_long = 0;  ///< the name's length, 0 when it fitted
 };
 
 /// Encodes a reply. Options that cannot fit the limit are left out, those the client did not ask for first;

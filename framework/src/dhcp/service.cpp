@@ -266,6 +266,14 @@ void service::deliver(const std::shared_ptr<exchange>& ex, sdk::dhcp_message rep
                        fmt::format("{} to {}: relay agent information (opt 82, {} bytes) cannot be echoed: longer "
                                    "than one option or no room within the client's maximum message size",
                                    sdk::to_string(reply.type()), ex->facts.mac.to_string(), report.relay_info_size));
+  if (report.file_too_long || report.sname_too_long)
+    log_.write_limited(log_level::error, "boot-name-too-long",
+                       fmt::format("{} to {}: {} of {} bytes does not fit its BOOTP field ({} bytes with the NUL, RFC "
+                                   "2131 §2): sent without it; shorten it in the configuration",
+                                   sdk::to_string(reply.type()), ex->facts.mac.to_string(),
+                                   report.file_too_long ? "boot file name" : "server name",
+                                   report.file_too_long ? report.file_too_long : report.sname_too_long,
+                                   report.file_too_long ? 128 : 64));
   if (report.options_left_out)
     log_.write_limited(log_level::debug, "options-left-out",
                        fmt::format("{} to {}: {} option(s) left out: no room within the maximum message size",
