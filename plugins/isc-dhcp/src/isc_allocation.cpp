@@ -32,6 +32,23 @@ isc_responder::isc_responder(sdk::host& host, const isc_settings& settings, leas
       fixed_addresses_.insert(h.fixed_address->to_uint());
       mark_busy(*h.fixed_address, true);
     }
+  // A subnet's network and broadcast addresses (RFC 919, RFC 950) are nobody's: a client given one cannot use
+  // it, and the broadcast one would make every host on the link answer for it. Reserved like fixed
+  // addresses, with a warning when a range includes them (a /31 or /32 has neither, RFC 3021).
+  for (const auto& sub : model.subnets) {
+    if (sub.netmask.to_uint() >= 0xfffffffeu) continue;
+    for (const auto a : {sub.network, sdk::ipv4_address(sub.network.to_uint() | ~sub.netmask.to_uint())}) {
+      bool in_range = false;
+      for (auto& [decl, ranges] : pools_)
+        for (auto& r : ranges) in_range = in_range || r.contains(a);
+      if (in_range)
+        host_.log().warn(sub.where.to_string() + ": a range includes " + a.to_string() + ", the " +
+                         (a == sub.network ? "network" : "broadcast") + " address of subnet " +
+                         sub.network.to_string() + ": never handed out");
+      fixed_addresses_.insert(a.to_uint());
+      mark_busy(a, true);
+    }
+  }
   if (store_) {
     const auto now = wall_seconds();
     store_->for_each([&](const leases::lease& l) {

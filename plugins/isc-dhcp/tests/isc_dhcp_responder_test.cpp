@@ -376,6 +376,18 @@ TEST_F(responder_fixture, two_clients_are_never_offered_the_same_address_and_a_f
   EXPECT_EQ(run(make_request(dhcp_message_type::discover, "52:54:00:00:00:03", false)).v, verdict::answer);
 }
 
+TEST_F(responder_fixture, network_and_broadcast_addresses_in_a_range_are_never_handed_out) {
+  std::string conf = dynamic_conf;
+  conf.replace(conf.find("range 192.168.24.10 192.168.24.11"), 33, "range 192.168.24.254 192.168.24.255");
+  start({}, conf);
+  EXPECT_TRUE(host.logged("192.168.24.255, the broadcast address of subnet 192.168.24.0: never handed out"));
+  auto a = run(make_request(dhcp_message_type::discover, "52:54:00:00:00:01", false));
+  ASSERT_EQ(a.v, verdict::answer);
+  EXPECT_EQ(a.reply.yiaddr, ipv4_address(192, 168, 24, 254));
+  EXPECT_EQ(run(make_request(dhcp_message_type::discover, "52:54:00:00:00:02", false)).v, verdict::drop)
+      << "the broadcast address was offered";
+}
+
 TEST_F(responder_fixture, explain_dry_run_answers_with_reasons_and_touches_nothing) {
   start();
   auto r = selecting(rambox, rambox_ip);
