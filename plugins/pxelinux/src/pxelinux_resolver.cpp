@@ -10,9 +10,26 @@ namespace {
 using search_mode = pxelinux_settings::search_mode;
 constexpr std::size_t max_remembered_clients = 65536;
 
-// What pxelinux itself would use in its search: the DHCP lease bootfw delivered (the UUID the client sent
-// in option 97, its MAC and address), else the request's source address, completed by what the requested
-// name reveals ("01-<mac>" gives the MAC, a UUID name the UUID).
+// RFC 2132 §9.2: a lease time of 0xffffffff means infinity.
+constexpr std::uint32_t infinite_lease = 0xffffffff;
+
+// A DHCP record is bootfw's view of an address only while the lease it acked is current; once it ended, the
+// address may be another machine's.
+bool lease_current(const sdk::client_record& record, std::chrono::system_clock::time_point wall_now) {
+  return record.lease_seconds == infinite_lease ||
+         record.acked_at + std::chrono::seconds(record.lease_seconds) > wall_now;
+}
+
+// pxelinux names itself: "01-" is its own ARP type and hardware address (syslinux doc/pxelinux.txt), so a name
+// carrying another MAC than the record's comes from another machine (the address was given out again, or by
+// another DHCP server), which tftp-hpa would serve its own search.
+bool names_another_machine(const sdk::client_record& record, const name_facts& facts) {
+  return facts.mac && record.mac != sdk::mac_address{} && *facts.mac != record.mac;
+}
+
+// What pxelinux itself would use in its search: the (usable) DHCP lease bootfw delivered (the UUID the client
+// sent in option 97, its MAC and address), else the request's source address, completed by what the requested
+// name reveals ("01-<mac>" gives the MAC and ARP type, a UUID name the UUID).
 client_identity identify(const sdk::resolve_request& request, const std::optional<sdk::client_record>& record,
                          const name_facts& facts) {
   client_identity c;
@@ -23,7 +40,8 @@ client_identity identify(const sdk::resolve_request& request, const std::optiona
   }
   if (!c.address && !request.client.address.is_unspecified()) c.address = request.client.address;
   if (!c.uuid && facts.uuid) c.uuid = facts.uuid;
-  if (!c.mac && facts.mac) {
+  // The record's MAC equals the name's here (names_another_machine); the prefix is pxelinux's own ARP type.
+  if (facts.mac && (!c.mac || *c.mac == *facts.mac)) {
     c.mac = facts.mac;
     c.hardware_type = facts.hardware_type;
   }
@@ -81,24 +99,30 @@ sdk::verdict pxelinux_resolver::resolve(const sdk::resolve_request& request, sdk
 
   auto facts = classify_name(name);
   auto record = request.client_info ? std::optional(*request.client_info) : host_->find_client(request.client.address);
+  auto unused_record = drop_unusable(record, facts, request.client.address);
   auto client = identify(request, record, facts);
 
-  if (const auto* node = node_named(facts))
-    return generate(*node, request, record, client, result, fmt::format("{}/{} names node {}", dir, name, node->label()));
-  if (settings_.mode == search_mode::passthrough) return sdk::verdict::pass;
+  auto verdict = [&] {
+    if (const auto* node = node_named(facts))
+      return generate(*node, request, record, client, result,
+                      fmt::format("{}/{} names node {}", dir, name, node->label()));
+    if (settings_.mode == search_mode::passthrough) return sdk::verdict::pass;
 
-  // Server-side: only names pxelinux would try for this client, and only its first one of this boot.
-  auto order = search_order(client);
-  if (std::find(order.begin(), order.end(), name) == order.end() || !client.address) return sdk::verdict::pass;
-  if (!first_request(*client.address, record)) {
-    result.reason = fmt::format("server-side: {} was answered already this boot; served as asked", who(client));
-    return sdk::verdict::pass;
-  }
-  if (const auto* node = node_for(client))
-    return generate(*node, request, record, client, result,
-                    fmt::format("server-side: first request of {} ({}/{}), node {}", who(client), dir, name,
-                                node->label()));
-  return search(name, client, result);
+    // Server-side: only names pxelinux would try for this client, and only its first one of this boot.
+    auto order = search_order(client);
+    if (std::find(order.begin(), order.end(), name) == order.end() || !client.address) return sdk::verdict::pass;
+    if (!first_request(*client.address, record)) {
+      result.reason = fmt::format("server-side: {} was answered already this boot; served as asked", who(client));
+      return sdk::verdict::pass;
+    }
+    if (const auto* node = node_for(client))
+      return generate(*node, request, record, client, result,
+                      fmt::format("server-side: first request of {} ({}/{}), node {}", who(client), dir, name,
+                                  node->label()));
+    return search(name, client, result);
+  }();
+  if (!unused_record.empty() && !result.reason.empty()) result.reason += " (" + unused_record + ")";
+  return verdict;
 }
 
 const node_entry* pxelinux_resolver::node_named(const name_facts& facts) const {
@@ -164,13 +188,42 @@ sdk::verdict pxelinux_resolver::search(const std::string& requested, const clien
   return sdk::verdict::pass;
 }
 
+std::string pxelinux_resolver::drop_unusable(std::optional<sdk::client_record>& record, const name_facts& facts,
+                                             sdk::ipv4_address source) {
+  if (!record) return {};
+  std::string why;
+  if (!lease_current(*record, host_->wall_now())) {
+    why = fmt::format("DHCP record of {} not used: its lease ended", record->mac.to_string());
+  } else if (names_another_machine(*record, facts)) {
+    why = fmt::format("DHCP record of {} not used: the name asked is {}'s", record->mac.to_string(),
+                      facts.mac->to_string());
+    // That machine's later names carry no MAC (hex IP, default): they must not be taken for the record's
+    // client either, until the record's client DHCPs again.
+    std::lock_guard lock(answered_mutex_);
+    if (disowned_.size() >= max_remembered_clients) disowned_.clear();
+    disowned_[source.to_uint()] = record->acked_at;
+  } else if (!facts.mac) {
+    std::lock_guard lock(answered_mutex_);
+    auto it = disowned_.find(source.to_uint());
+    if (it != disowned_.end() && it->second == record->acked_at)
+      why = fmt::format("DHCP record of {} not used: another MAC asked from {} since its ack",
+                        record->mac.to_string(), source.to_string());
+  }
+  if (!why.empty()) record.reset();
+  return why;
+}
+
 bool pxelinux_resolver::first_request(sdk::ipv4_address client, const std::optional<sdk::client_record>& record) {
   auto now = host_->now();
-  auto acked_at = record ? record->acked_at : std::chrono::system_clock::time_point{};
+  auto acked_at = record ? std::optional(record->acked_at) : std::nullopt;
   std::lock_guard lock(answered_mutex_);
   auto it = answered_.find(client.to_uint());
-  if (it != answered_.end() && it->second.acked_at == acked_at && now - it->second.answered_at < settings_.session)
-    return false;  // same boot (no new DHCP ack, within the session window): pxelinux asks again on purpose
+  // Same boot, where pxelinux asks again on purpose (a menu entry's CONFIG pxelinux.cfg/default, minutes later):
+  // with a current lease, until a new DHCP ack (the PXE ROM does DHCP again on every boot); without one, the
+  // session window is all that tells boots apart.
+  if (it != answered_.end() && it->second.acked_at == acked_at &&
+      (acked_at || now - it->second.answered_at < settings_.session))
+    return false;
   if (answered_.size() >= max_remembered_clients) {
     std::erase_if(answered_, [&](const auto& e) { return now - e.second.answered_at >= settings_.session; });
     if (answered_.size() >= max_remembered_clients) answered_.clear();

@@ -21,7 +21,7 @@ struct pxelinux_settings {
   search_mode mode = search_mode::passthrough;
   std::string config_directory = "pxelinux.cfg";  ///< relative to the artifact root, no slashes at the ends
   std::vector<node_entry> nodes;
-  std::chrono::seconds session{60};  ///< server-side: how long "first request" lasts without a new DHCP ack
+  std::chrono::seconds session{60};  ///< server-side: how long a boot lasts for a client without a current lease
 };
 
 /// Parses [plugin.config]; throws sdk::config_error naming the file, line and key.
@@ -29,7 +29,7 @@ pxelinux_settings parse_pxelinux_settings(const sdk::config_view& config);
 
 /// Ownership: created and destroyed by bootfw through BOOTFW_PLUGIN. Thread-safety: resolve() is called
 /// concurrently from transports; the settings are immutable after configure() and the per-client memory of
-/// server-side answers is behind a mutex. Lifetime: the plugin's.
+/// server-side answers and of disowned records is behind a mutex. Lifetime: the plugin's.
 class pxelinux_resolver final : public sdk::config_resolver {
  public:
   void configure(sdk::host& host, const sdk::config_view& config) override;
@@ -39,7 +39,8 @@ class pxelinux_resolver final : public sdk::config_resolver {
 
  private:
   struct answered_client {
-    std::chrono::system_clock::time_point acked_at;
+    /// The ack of the current DHCP record the boot was answered under; none: no usable record.
+    std::optional<std::chrono::system_clock::time_point> acked_at;
     std::chrono::steady_clock::time_point answered_at;
   };
 
@@ -49,13 +50,18 @@ class pxelinux_resolver final : public sdk::config_resolver {
                         const std::optional<sdk::client_record>& record, const client_identity& client,
                         sdk::resolve_result& result, std::string why);
   sdk::verdict search(const std::string& requested, const client_identity& client, sdk::resolve_result& result);
-  /// True (and remembered) when this is the client's first config request of its boot.
+  /// Resets `record` when it does not describe the machine asking from `source`; returns why (empty: kept).
+  std::string drop_unusable(std::optional<sdk::client_record>& record, const name_facts& facts,
+                            sdk::ipv4_address source);
+  /// True (and remembered) when this is the client's first config request of its boot. `record`: a usable one.
   bool first_request(sdk::ipv4_address client, const std::optional<sdk::client_record>& record);
 
   sdk::host* host_ = nullptr;
   pxelinux_settings settings_;
   std::mutex answered_mutex_;
   std::unordered_map<std::uint32_t, answered_client> answered_;  ///< by client address
+  /// By source address: the ack of a current record under which another MAC asked from there.
+  std::unordered_map<std::uint32_t, std::chrono::system_clock::time_point> disowned_;
 };
 
 }  // namespace bootfw::pxelinux

@@ -1,5 +1,6 @@
 // The pxelinux resolver with a fake host: passthrough, server-side search against directories holding only
-// `default`, only a prefix, only `01-<mac>`, the first-request rule, and generated per-node configs.
+// `default`, only a prefix, only `01-<mac>`, the first-request rule, expired or foreign DHCP records, and generated
+// per-node configs.
 #include <bootfw/sdk/testing.hpp>
 #include <gtest/gtest.h>
 
@@ -21,7 +22,8 @@ const auto seed_mac = *sdk::mac_address::parse("08:00:07:26:c0:a5");
 const std::string seed_uuid = "b8945908-d6a6-41a9-611d-74a6ab80b83d";
 const std::string seed_append = "rw ip=${ip}:${server}:${gateway}:${netmask}:${hostname}:eth0:off shell";
 
-sdk::client_record seed_record() {
+// A lease acked at `acked_at` for 12 hours (the resolver uses a record only while its lease is current).
+sdk::client_record seed_record(std::chrono::system_clock::time_point acked_at) {
   sdk::client_record r;
   r.mac = seed_mac;
   r.address = seed_ip;
@@ -30,7 +32,8 @@ sdk::client_record seed_record() {
   r.server = sdk::ipv4_address(192, 168, 24, 202);
   r.host_name = "rambox";
   r.uuid = {0, 0xb8, 0x94, 0x59, 0x08, 0xd6, 0xa6, 0x41, 0xa9, 0x61, 0x1d, 0x74, 0xa6, 0xab, 0x80, 0xb8, 0x3d};
-  r.acked_at = std::chrono::system_clock::time_point(std::chrono::seconds(1000));
+  r.acked_at = acked_at;
+  r.lease_seconds = 43200;
   return r;
 }
 
@@ -67,7 +70,7 @@ struct pxelinux_resolver_modes : ::testing::Test {
 
 TEST_F(pxelinux_resolver_modes, passthrough_serves_exactly_what_is_asked) {
   configure({});
-  host.clients[seed_ip.to_uint()] = seed_record();
+  host.clients[seed_ip.to_uint()] = seed_record(host.wall_now());
   EXPECT_EQ(ask("pxelinux.cfg/" + seed_uuid), verdict::pass);
   EXPECT_EQ(ask("pxelinux.cfg/C0A818CB"), verdict::pass);
   EXPECT_EQ(ask("pxelinux.0"), verdict::pass);
@@ -76,7 +79,7 @@ TEST_F(pxelinux_resolver_modes, passthrough_serves_exactly_what_is_asked) {
 
 TEST_F(pxelinux_resolver_modes, passthrough_generates_the_config_of_a_node_named_by_mac) {
   configure({{"node", config_node::array({node("mac", "08:00:07:26:c0:a5")})}});
-  host.clients[seed_ip.to_uint()] = seed_record();
+  host.clients[seed_ip.to_uint()] = seed_record(host.wall_now());
   EXPECT_EQ(ask("pxelinux.cfg/" + seed_uuid), verdict::pass);  // passthrough: the UUID file is not the node's
   ASSERT_EQ(ask("/pxelinux.cfg/01-08-00-07-26-c0-a5"), verdict::answer);
   EXPECT_TRUE(result.generated);
@@ -91,10 +94,10 @@ TEST_F(pxelinux_resolver_modes, passthrough_generates_the_config_of_a_node_named
 
 TEST_F(pxelinux_resolver_modes, one_append_line_serves_every_node) {
   configure({{"node", config_node::array({node("ip", "192.168.24.203"), node("ip", "192.168.24.204")})}});
-  auto other = seed_record();
+  auto other = seed_record(host.wall_now());
   other.address = sdk::ipv4_address(192, 168, 24, 204);
   other.host_name = "rambox2";
-  host.clients[seed_ip.to_uint()] = seed_record();
+  host.clients[seed_ip.to_uint()] = seed_record(host.wall_now());
   host.clients[other.address.to_uint()] = other;
   ASSERT_EQ(ask("pxelinux.cfg/C0A818CB"), verdict::answer);
   EXPECT_NE(result.content.find("ip=192.168.24.203:192.168.24.202:192.168.24.1:255.255.252.0:rambox:eth0:off"),
@@ -121,7 +124,7 @@ TEST_F(pxelinux_resolver_modes, node_settings_win_and_unknown_values_are_named) 
 
 TEST_F(pxelinux_resolver_modes, a_dhcp_host_name_that_could_break_the_config_is_not_used) {
   configure({{"node", config_node::array({node("mac", "08:00:07:26:c0:a5", "host=${hostname}")})}});
-  auto r = seed_record();
+  auto r = seed_record(host.wall_now());
   r.host_name = "evil\nDEFAULT other";
   ASSERT_EQ(ask("pxelinux.cfg/01-08-00-07-26-c0-a5", seed_ip, &r), verdict::answer);
   EXPECT_NE(result.content.find(" host=\n"), std::string::npos) << result.content;
@@ -131,7 +134,7 @@ TEST_F(pxelinux_resolver_modes, a_dhcp_host_name_that_could_break_the_config_is_
 TEST_F(pxelinux_resolver_modes, server_side_with_only_default) {
   server_side();
   existing = {"pxelinux.cfg/default"};
-  auto r = seed_record();
+  auto r = seed_record(host.wall_now());
   ASSERT_EQ(ask("pxelinux.cfg/" + seed_uuid, seed_ip, &r), verdict::answer);
   EXPECT_FALSE(result.generated);
   EXPECT_EQ(result.path, "pxelinux.cfg/default");
@@ -157,7 +160,7 @@ TEST_F(pxelinux_resolver_modes, server_side_with_only_a_prefix_uses_the_source_a
 TEST_F(pxelinux_resolver_modes, server_side_with_only_the_mac_file) {
   server_side();
   existing = {"pxelinux.cfg/01-08-00-07-26-c0-a5"};
-  auto r = seed_record();
+  auto r = seed_record(host.wall_now());
   ASSERT_EQ(ask("pxelinux.cfg/" + seed_uuid, seed_ip, &r), verdict::answer);
   EXPECT_EQ(result.path, "pxelinux.cfg/01-08-00-07-26-c0-a5");
   EXPECT_NE(result.reason.find("candidate 2 of 11"), std::string::npos) << result.reason;
@@ -166,7 +169,7 @@ TEST_F(pxelinux_resolver_modes, server_side_with_only_the_mac_file) {
 TEST_F(pxelinux_resolver_modes, server_side_finds_the_lease_through_the_host_when_the_transport_gave_none) {
   server_side();
   existing = {"pxelinux.cfg/01-08-00-07-26-c0-a5"};
-  host.clients[seed_ip.to_uint()] = seed_record();
+  host.clients[seed_ip.to_uint()] = seed_record(host.wall_now());
   ASSERT_EQ(ask("pxelinux.cfg/" + seed_uuid), verdict::answer);
   EXPECT_EQ(result.path, "pxelinux.cfg/01-08-00-07-26-c0-a5");
 }
@@ -174,15 +177,101 @@ TEST_F(pxelinux_resolver_modes, server_side_finds_the_lease_through_the_host_whe
 TEST_F(pxelinux_resolver_modes, server_side_answers_only_the_first_request_of_a_boot) {
   server_side();
   existing = {"pxelinux.cfg/default"};
-  auto r = seed_record();
+  auto r = seed_record(host.wall_now());
   ASSERT_EQ(ask("pxelinux.cfg/" + seed_uuid, seed_ip, &r), verdict::answer);
   EXPECT_EQ(ask("pxelinux.cfg/C0A818CB", seed_ip, &r), verdict::pass);  // asked again on purpose: as asked
   EXPECT_NE(result.reason.find("answered already"), std::string::npos) << result.reason;
-  r.acked_at += std::chrono::seconds(30);  // a new DHCP ack: a new boot
+  host.advance(std::chrono::seconds(61));  // past session_seconds, but no new ack: still the same boot
+  EXPECT_EQ(ask("pxelinux.cfg/C0A818CB", seed_ip, &r), verdict::pass);
+  r.acked_at = host.wall_now();  // a new DHCP ack: a new boot
   EXPECT_EQ(ask("pxelinux.cfg/C0A818CB", seed_ip, &r), verdict::answer);
   EXPECT_EQ(ask("pxelinux.cfg/C0A818CB", seed_ip, &r), verdict::pass);
-  host.advance(std::chrono::seconds(61));  // no DHCP seen (another DHCP server): the session window ends
-  EXPECT_EQ(ask("pxelinux.cfg/C0A818CB", seed_ip, &r), verdict::answer);
+}
+
+TEST_F(pxelinux_resolver_modes, server_side_without_a_dhcp_record_a_boot_lasts_session_seconds) {
+  server_side();
+  existing = {"pxelinux.cfg/default"};
+  ASSERT_EQ(ask("pxelinux.cfg/C0A818CB"), verdict::answer);  // no DHCP seen (another DHCP server answered)
+  EXPECT_EQ(ask("pxelinux.cfg/C0A818CB"), verdict::pass);
+  host.advance(std::chrono::seconds(61));  // the session window ends: a new boot
+  EXPECT_EQ(ask("pxelinux.cfg/C0A818CB"), verdict::answer);
+}
+
+TEST_F(pxelinux_resolver_modes, a_menu_entry_asking_for_default_minutes_later_gets_default) {
+  // A menu entry doing `CONFIG pxelinux.cfg/default` (syslinux doc/syslinux.txt, CONFIG) makes pxelinux ask for
+  // that file by name in the same boot, however long the user sat at the menu: it must not loop to the menu.
+  server_side();
+  existing = {"pxelinux.cfg/01-08-00-07-26-c0-a5", "pxelinux.cfg/default"};
+  host.clients[seed_ip.to_uint()] = seed_record(host.wall_now());
+  ASSERT_EQ(ask("pxelinux.cfg/01-08-00-07-26-c0-a5"), verdict::answer);
+  EXPECT_EQ(result.path, "pxelinux.cfg/01-08-00-07-26-c0-a5");
+  EXPECT_EQ(ask("pxelinux.cfg/default"), verdict::pass);
+  host.advance(std::chrono::minutes(5));
+  EXPECT_EQ(ask("pxelinux.cfg/default"), verdict::pass) << result.path;
+  EXPECT_NE(result.reason.find("answered already"), std::string::npos) << result.reason;
+}
+
+TEST_F(pxelinux_resolver_modes, server_side_uses_a_dhcp_record_only_while_its_lease_is_current) {
+  server_side();
+  existing = {"pxelinux.cfg/01-08-00-07-26-c0-a5", "pxelinux.cfg/C0A818CB"};
+  auto r = seed_record(host.wall_now());
+  r.lease_seconds = 120;
+  host.clients[seed_ip.to_uint()] = r;
+  ASSERT_EQ(ask("pxelinux.cfg/C0A818CB"), verdict::answer);  // the lease's client: its MAC file
+  EXPECT_EQ(result.path, "pxelinux.cfg/01-08-00-07-26-c0-a5");
+  host.advance(std::chrono::seconds(121));  // the lease ended: the machine asking now may be another one
+  ASSERT_EQ(ask("pxelinux.cfg/C0A818CB"), verdict::answer);
+  EXPECT_EQ(result.path, "pxelinux.cfg/C0A818CB") << result.reason;
+}
+
+TEST_F(pxelinux_resolver_modes, an_expired_lease_does_not_make_its_address_a_node) {
+  configure({{"mode", "server-side"}, {"node", config_node::array({node("mac", "08:00:07:26:c0:a5")})}});
+  existing = {"pxelinux.cfg/default"};
+  auto r = seed_record(host.wall_now() - std::chrono::hours(13));  // a 12-hour lease that ended an hour ago
+  ASSERT_EQ(ask("pxelinux.cfg/C0A818CB", seed_ip, &r), verdict::answer);
+  EXPECT_FALSE(result.generated) << result.content;
+  EXPECT_EQ(result.path, "pxelinux.cfg/default");
+  r.lease_seconds = 0xffffffff;  // RFC 2132 §9.2: infinite, so current
+  ASSERT_EQ(ask("pxelinux.cfg/C0A818CB", seed_ip, &r), verdict::answer);
+  EXPECT_TRUE(result.generated);
+}
+
+TEST_F(pxelinux_resolver_modes, server_side_a_name_with_another_mac_is_another_machine) {
+  // 192.168.24.203 is leased to 08:00:07:26:c0:a5, but the machine asking names its own MAC 52:54:00:00:00:0b:
+  // the address went to it elsewhere (another DHCP server). It gets its own search, without the lease's UUID.
+  server_side();
+  existing = {"pxelinux.cfg/01-08-00-07-26-c0-a5", "pxelinux.cfg/C0A818CB"};
+  host.clients[seed_ip.to_uint()] = seed_record(host.wall_now());
+  ASSERT_EQ(ask("pxelinux.cfg/01-52-54-00-00-00-0b"), verdict::answer);
+  EXPECT_EQ(result.path, "pxelinux.cfg/C0A818CB") << result.reason;
+  EXPECT_EQ(probed, (std::vector<std::string>{"pxelinux.cfg/01-52-54-00-00-00-0b", "pxelinux.cfg/C0A818CB"}));
+  EXPECT_NE(result.reason.find("DHCP record of 08:00:07:26:c0:a5 not used"), std::string::npos) << result.reason;
+  // Its later names carry no MAC: still not the lease's client, but the same boot of the machine just answered.
+  EXPECT_EQ(ask("pxelinux.cfg/C0A818CB"), verdict::pass) << result.path;
+  EXPECT_NE(result.reason.find("answered already"), std::string::npos) << result.reason;
+  EXPECT_NE(result.reason.find("another MAC asked from 192.168.24.203"), std::string::npos) << result.reason;
+  host.advance(std::chrono::seconds(1));
+  host.clients[seed_ip.to_uint()].acked_at = host.wall_now();  // the lease's client DHCPs again: trusted again
+  ASSERT_EQ(ask("pxelinux.cfg/C0A818CB"), verdict::answer);
+  EXPECT_EQ(result.path, "pxelinux.cfg/01-08-00-07-26-c0-a5");
+}
+
+TEST_F(pxelinux_resolver_modes, server_side_the_lease_mac_with_another_arp_type_is_the_same_machine) {
+  server_side();
+  existing = {"pxelinux.cfg/06-08-00-07-26-c0-a5"};
+  host.clients[seed_ip.to_uint()] = seed_record(host.wall_now());
+  ASSERT_EQ(ask("pxelinux.cfg/06-08-00-07-26-c0-a5"), verdict::answer);  // ARP type 6 (IEEE 802), same MAC
+  EXPECT_EQ(result.path, "pxelinux.cfg/06-08-00-07-26-c0-a5");
+  EXPECT_EQ(probed.front(), "pxelinux.cfg/" + seed_uuid);  // still the lease's client: its UUID comes first
+}
+
+TEST_F(pxelinux_resolver_modes, a_node_asked_by_another_mac_gets_no_values_from_the_lease) {
+  configure({{"mode", "server-side"},
+             {"node", config_node::array({node("ip", "192.168.24.203", "host=${hostname} mac=${mac}")})}});
+  host.clients[seed_ip.to_uint()] = seed_record(host.wall_now());
+  ASSERT_EQ(ask("pxelinux.cfg/01-52-54-00-00-00-0b"), verdict::answer);
+  EXPECT_TRUE(result.generated);
+  EXPECT_NE(result.content.find(" host= mac=52:54:00:00:00:0b\n"), std::string::npos) << result.content;
 }
 
 TEST_F(pxelinux_resolver_modes, server_side_ignores_names_that_are_not_in_the_clients_search_list) {
@@ -205,7 +294,7 @@ TEST_F(pxelinux_resolver_modes, server_side_with_nothing_passes_and_says_why) {
 TEST_F(pxelinux_resolver_modes, server_side_answers_a_node_with_its_generated_config_at_once) {
   configure({{"mode", "server-side"}, {"node", config_node::array({node("mac", "08:00:07:26:c0:a5")})}});
   existing = {"pxelinux.cfg/default"};
-  auto r = seed_record();
+  auto r = seed_record(host.wall_now());
   ASSERT_EQ(ask("pxelinux.cfg/" + seed_uuid, seed_ip, &r), verdict::answer);
   EXPECT_TRUE(result.generated);
   EXPECT_NE(result.content.find("ip=192.168.24.203:192.168.24.202:"), std::string::npos);
