@@ -57,6 +57,10 @@ std::vector<std::string> split(std::string_view path) {
   return out;
 }
 
+bool names_a_directory(std::string_view name) {
+  return name.ends_with('/') || name == "." || name.ends_with("/.");
+}
+
 // Accepts the opened descriptor only if it is a regular file.
 opened_file check_regular(unique_fd fd, sdk::open_error& error, std::string& why) {
   opened_file f;
@@ -152,8 +156,17 @@ root_directory::root_directory(const std::string& directory, strategy s) : direc
 opened_file root_directory::open(std::string_view name, sdk::open_error& error, std::string& why) const {
   std::string relative = normalize_name(name, error, why);
   if (relative.empty()) return {};
-  return strategy_ == strategy::openat2 ? open_with_openat2(relative, error, why)
-                                        : open_with_walk(relative, error, why);
+  auto file = strategy_ == strategy::openat2 ? open_with_openat2(relative, error, why)
+                                             : open_with_walk(relative, error, why);
+  // POSIX path resolution: a trailing '/' (or a last component '.') names a directory, so "kernel/" is not the
+  // file "kernel" (open(2) fails it with ENOTDIR, tftp-hpa answers File not found). normalize_name drops those
+  // ends, so look at the name as asked; a directory was refused as one above.
+  if (file.fd && names_a_directory(name)) {
+    error = sdk::open_error::not_found;
+    why = "a name ending in '/' or '/.' names a directory, not a file";
+    return {};
+  }
+  return file;
 }
 
 opened_file root_directory::open_with_openat2(const std::string& relative, sdk::open_error& error,

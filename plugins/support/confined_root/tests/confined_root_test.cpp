@@ -91,6 +91,14 @@ TEST_P(confined_root_strategy, collapses_empty_and_dot_components) {
   EXPECT_EQ(content("./sub/./file1"), "one");
 }
 
+// open(2) fails "file0/" with ENOTDIR (tftp-hpa answers File not found): a trailing '/' names a directory.
+TEST_P(confined_root_strategy, a_trailing_slash_or_dot_never_names_a_file) {
+  for (std::string_view name : {"file0/", "sub/file1/", "file0//", "file0/.", "sub/file1/./"}) {
+    EXPECT_EQ(refused(name), open_error::not_found) << name;
+    EXPECT_EQ(why, "a name ending in '/' or '/.' names a directory, not a file") << name;
+  }
+}
+
 TEST_P(confined_root_strategy, refuses_every_dot_dot) {
   for (std::string_view name : {"../x", "a/../../x", "sub/../file0", "..", "./../x", "sub/..", "../root/file0",
                                 "../outside/secret"}) {
@@ -148,6 +156,7 @@ TEST_P(confined_root_strategy, refuses_symlink_loops) {
 TEST_P(confined_root_strategy, refuses_directories) {
   EXPECT_EQ(refused("sub"), open_error::access_denied);
   EXPECT_EQ(refused("sub/"), open_error::access_denied);
+  EXPECT_EQ(refused("sub/."), open_error::access_denied);
   fs::create_symlink(".", t.root / "self");
   EXPECT_EQ(refused("self"), open_error::access_denied);
 }
