@@ -10,6 +10,12 @@ namespace {
 using search_mode = pxelinux_settings::search_mode;
 constexpr std::size_t max_remembered_clients = 65536;
 
+std::uint64_t mac_key(const sdk::mac_address& mac) {
+  std::uint64_t k = 0;
+  for (auto b : mac.bytes()) k = (k << 8) | b;
+  return k;
+}
+
 // RFC 2132 §9.2: a lease time of 0xffffffff means infinity.
 constexpr std::uint32_t infinite_lease = 0xffffffff;
 
@@ -72,10 +78,9 @@ pxelinux_settings parse_pxelinux_settings(const sdk::config_view& config) {
     throw sdk::config_error(nodes, "expected an array of tables ([[plugin.config.node]])");
   for (std::size_t i = 0; i < nodes.size(); ++i) {
     auto n = parse_node(nodes[i]);
-    for (const auto& other : s.nodes) {
-      if ((n.mac && n.mac == other.mac) || (n.ip && n.ip == other.ip))
-        throw sdk::config_error(nodes[i], "node " + n.label() + " is listed twice");
-    }
+    bool twice = (n.mac && !s.node_by_mac.emplace(mac_key(*n.mac), s.nodes.size()).second) ||
+                 (n.ip && !s.node_by_ip.emplace(n.ip->to_uint(), s.nodes.size()).second);
+    if (twice) throw sdk::config_error(nodes[i], "node " + n.label() + " is listed twice");
     s.nodes.push_back(std::move(n));
   }
   return s;
@@ -125,18 +130,27 @@ sdk::verdict pxelinux_resolver::resolve(const sdk::resolve_request& request, sdk
   return verdict;
 }
 
+std::optional<std::size_t> pxelinux_resolver::node_index(const std::optional<sdk::mac_address>& mac,
+                                                          const std::optional<sdk::ipv4_address>& ip) const {
+  std::optional<std::size_t> found;
+  if (mac)
+    if (auto it = settings_.node_by_mac.find(mac_key(*mac)); it != settings_.node_by_mac.end()) found = it->second;
+  if (ip)
+    if (auto it = settings_.node_by_ip.find(ip->to_uint()); it != settings_.node_by_ip.end())
+      found = found ? std::min(*found, it->second) : it->second;  // the first listed wins, as in the file
+  return found;
+}
+
 const node_entry* pxelinux_resolver::node_named(const name_facts& facts) const {
-  for (const auto& n : settings_.nodes) {
-    if (facts.what == name_facts::kind::hardware && n.mac && n.mac == facts.mac && facts.hardware_type == 1) return &n;
-    if (facts.what == name_facts::kind::hex_ip && n.ip && facts.address && n.ip == facts.address) return &n;
-  }
-  return nullptr;
+  std::optional<std::size_t> i;
+  if (facts.what == name_facts::kind::hardware && facts.hardware_type == 1) i = node_index(facts.mac, std::nullopt);
+  if (facts.what == name_facts::kind::hex_ip) i = node_index(std::nullopt, facts.address);
+  return i ? &settings_.nodes[*i] : nullptr;
 }
 
 const node_entry* pxelinux_resolver::node_for(const client_identity& client) const {
-  for (const auto& n : settings_.nodes)
-    if ((n.mac && client.mac && n.mac == client.mac) || (n.ip && client.address && n.ip == client.address)) return &n;
-  return nullptr;
+  auto i = node_index(client.mac, client.address);
+  return i ? &settings_.nodes[*i] : nullptr;
 }
 
 sdk::verdict pxelinux_resolver::generate(const node_entry& node, const sdk::resolve_request& request,

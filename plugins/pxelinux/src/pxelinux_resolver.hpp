@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -21,6 +22,9 @@ struct pxelinux_settings {
   search_mode mode = search_mode::passthrough;
   std::string config_directory = "pxelinux.cfg";  ///< relative to the artifact root, no slashes at the ends
   std::vector<node_entry> nodes;
+  /// Index into `nodes` by MAC (its 48 bits) and by address: lookups per request stay O(1) with thousands of nodes.
+  std::unordered_map<std::uint64_t, std::size_t> node_by_mac;
+  std::unordered_map<std::uint32_t, std::size_t> node_by_ip;
   std::chrono::seconds session{60};  ///< server-side: how long a boot lasts for a client without a current lease
 };
 
@@ -44,6 +48,9 @@ class pxelinux_resolver final : public sdk::config_resolver {
     std::chrono::steady_clock::time_point answered_at;
   };
 
+  /// The first listed node with this MAC or this address.
+  std::optional<std::size_t> node_index(const std::optional<sdk::mac_address>& mac,
+                                        const std::optional<sdk::ipv4_address>& ip) const;
   const node_entry* node_named(const name_facts& facts) const;
   const node_entry* node_for(const client_identity& client) const;
   sdk::verdict generate(const node_entry& node, const sdk::resolve_request& request,

@@ -329,7 +329,38 @@ TEST_F(pxelinux_resolver_modes, bad_configuration_is_refused_with_the_key) {
   refused({{"node", config_node::array({config_node::table({{"kernel", "bzImage"}})})}}, "needs 'mac' or 'ip'");
   refused({{"node", config_node::array({config_node::table({{"ip", "10.0.0.1"}})})}}, "missing required key 'kernel'");
   refused({{"node", config_node::array({node("ip", "10.0.0.1"), node("ip", "10.0.0.1")})}}, "listed twice");
+  refused({{"node", config_node::array({node("mac", "08:00:07:26:c0:a5"), node("ip", "10.0.0.1"),
+                                        node("mac", "08:00:07:26:C0:A5")})}},
+          "node 08:00:07:26:c0:a5 is listed twice");
   refused({{"node", config_node::array({node("ip", "10.0.0.1")})}, {"config_directory", "/"}}, "empty config_directory");
+}
+
+// A rack's worth of nodes and more: every one is found by its own name, and a client matching one node by MAC
+// and an earlier one by address gets the earlier one, as in the file.
+TEST_F(pxelinux_resolver_modes, many_nodes_each_found_and_the_first_listed_wins) {
+  config_node::array_t nodes;
+  for (unsigned i = 0; i < 20000; ++i) {
+    auto ip = sdk::ipv4_address(10, 0, 0, 0).to_uint() + i;
+    nodes.push_back(node("ip", sdk::ipv4_address(ip).to_string(), "n=" + std::to_string(i)));
+  }
+  nodes.push_back(node("mac", "08:00:07:26:c0:a5", "n=mac"));
+  nodes.push_back(node("mac", "08:00:07:26:c0:a6", "n=mac2"));
+  configure({{"mode", "server-side"}, {"node", config_node::array(std::move(nodes))}});
+  ASSERT_EQ(resolver.settings().nodes.size(), 20002u);
+  for (unsigned i : {0u, 1u, 4242u, 19999u}) {
+    auto ip = sdk::ipv4_address(sdk::ipv4_address(10, 0, 0, 0).to_uint() + i);
+    char hex[9];
+    std::snprintf(hex, sizeof hex, "%08X", ip.to_uint());
+    ASSERT_EQ(ask(std::string("pxelinux.cfg/") + hex, ip), verdict::answer) << hex;
+    EXPECT_NE(result.content.find("n=" + std::to_string(i) + "\n"), std::string::npos) << result.content;
+  }
+  ASSERT_EQ(ask("pxelinux.cfg/01-08-00-07-26-c0-a6", seed_ip), verdict::answer);
+  EXPECT_NE(result.content.find("n=mac2\n"), std::string::npos) << result.content;
+  // 08:00:07:26:c0:a5 (listed late) asking from 10.0.0.7 (listed early): node 10.0.0.7.
+  auto r = seed_record(host.wall_now());
+  r.address = sdk::ipv4_address(10, 0, 0, 7);
+  ASSERT_EQ(ask("pxelinux.cfg/" + seed_uuid, r.address, &r), verdict::answer);
+  EXPECT_NE(result.content.find("n=7\n"), std::string::npos) << result.content;
 }
 
 TEST_F(pxelinux_resolver_modes, concurrent_first_requests_of_many_clients) {
