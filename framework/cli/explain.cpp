@@ -129,9 +129,34 @@ void print_reply(const sdk::dhcp_message& r) {
     std::cout << fmt::format("    {:>3}: {}\n", code, describe_option(code, value));
 }
 
-/// What a pxelinux client asks for, in order (syslinux doc/pxelinux.txt): UUID, 01-MAC, hex IP and its
-/// prefixes, default. This models the client, not the server.
-std::vector<std::string> pxelinux_requests(const sdk::client_facts& f, sdk::ipv4_address ip) {
+/// pxelinux's current directory (pxelinux(1) "CURRENT DIRECTORY"): option 210, pathprefix (RFC 5071), else the
+/// directory its own file came from ("bios/pxelinux.0" gives "bios/"). A "tftp://host/dir/" or "host::dir/"
+/// prefix names a TFTP path on that host; only the path is kept.
+std::string pxelinux_directory(const sdk::dhcp_message& ack) {
+  if (auto prefix = ack.options.get_string(210)) {
+    std::string p = *prefix;
+    if (p.rfind("tftp://", 0) == 0) {
+      auto slash = p.find('/', 7);
+      return slash == std::string::npos ? std::string() : p.substr(slash + 1);
+    }
+    if (auto colons = p.find("::"); colons != std::string::npos) return p.substr(colons + 2);
+    return p;
+  }
+  auto slash = ack.file.rfind('/');
+  return slash == std::string::npos ? std::string() : ack.file.substr(0, slash + 1);
+}
+
+/// A name pxelinux resolves against its current directory: relative ones get the prefix, absolute ones not.
+std::string in_directory(const std::string& directory, const std::string& name) {
+  return name.starts_with('/') ? name : directory + name;
+}
+
+/// What a pxelinux client asks for, in order (syslinux doc/pxelinux.txt): option 209 (configfile, RFC 5071) if
+/// the server sent one, else UUID, 01-MAC, hex IP and its prefixes, default, in its current directory. This
+/// models the client, not the server.
+std::vector<std::string> pxelinux_requests(const sdk::client_facts& f, const sdk::dhcp_message& ack) {
+  auto dir = pxelinux_directory(ack);
+  if (auto configfile = ack.options.get_string(209)) return {in_directory(dir, *configfile)};
   std::vector<std::string> out;
   if (f.uuid.size() == 17) {
     auto u = hex(std::span(f.uuid).subspan(1));
@@ -139,9 +164,10 @@ std::vector<std::string> pxelinux_requests(const sdk::client_facts& f, sdk::ipv4
                               u.substr(16, 4), u.substr(20)));
   }
   out.push_back("pxelinux.cfg/01-" + f.mac.to_string('-'));
-  auto h = fmt::format("{:08X}", ip.to_uint());
+  auto h = fmt::format("{:08X}", ack.yiaddr.to_uint());
   for (std::size_t n = 8; n >= 1; --n) out.push_back("pxelinux.cfg/" + h.substr(0, n));
   out.push_back("pxelinux.cfg/default");
+  for (auto& name : out) name = dir + name;
   return out;
 }
 
@@ -174,7 +200,7 @@ void explain_tftp(pipeline& p, const sdk::dhcp_message& ack, const sdk::client_f
   }
   std::cout << "  → served\n";
   std::shared_ptr<sdk::artifact> cfg;
-  for (auto& name : pxelinux_requests(facts, ack.yiaddr)) {
+  for (auto& name : pxelinux_requests(facts, ack)) {
     std::cout << fmt::format("  RRQ {}\n", name);
     if ((cfg = fetch(name))) {
       std::cout << fmt::format("  → served {} ({} bytes): this is the client's pxelinux configuration\n", cfg->name(),
@@ -207,7 +233,9 @@ void explain_tftp(pipeline& p, const sdk::dhcp_message& ack, const sdk::client_f
           }
     }
   }
-  for (auto& f : files) {
+  const auto dir = pxelinux_directory(ack);
+  for (auto& name : files) {
+    auto f = in_directory(dir, name);
     std::cout << fmt::format("  RRQ {}\n", f);
     auto a = fetch(f);
     std::cout << (a ? fmt::format("  → served ({} bytes)\n", a->size()) : std::string("  → NOT FOUND\n"));

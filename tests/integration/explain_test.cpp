@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <sstream>
 
 #include "../support/test_support.hpp"
@@ -63,6 +65,11 @@ root = "root"
   }
 };
 
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
 // Each expected line must appear, in this order, as (a substring of) its own output line.
 void expect_lines_in_order(const std::string& out, const std::vector<std::string>& expected) {
   std::istringstream in(out);
@@ -106,6 +113,39 @@ TEST(explain, walks_the_seed_client_from_discover_to_its_pxelinux_config) {
                                  "pxelinux.cfg/C0A818CB (",
                                  "RRQ bzImage",
                                  "RRQ initramfs.cpio.gz",
+                             });
+}
+
+// pxelinux.0 served from bios/: pxelinux's current directory is bios/, so its search, kernel and initrd are
+// asked there (pxelinux(1) "CURRENT DIRECTORY"); with the resolver server-side the first name is answered at once.
+TEST(explain, a_boot_file_in_a_subdirectory_moves_the_whole_search_there) {
+  seed_setup s;
+  std::string conf = slurp((s.dir.path / "dhcpd.conf").string());
+  auto at = conf.find("filename \"pxelinux.0\";");
+  ASSERT_NE(at, std::string::npos);
+  conf.replace(at, std::string("filename \"pxelinux.0\";").size(), "filename \"bios/pxelinux.0\";");
+  s.dir.write("dhcpd.conf", conf);
+  for (auto name : {"pxelinux.0", "pxelinux.cfg/C0A818CB", "bzImage", "initramfs.cpio.gz"}) {
+    auto from = s.dir.path / "root" / name;
+    std::filesystem::create_directories((s.dir.path / "root/bios" / name).parent_path());
+    std::filesystem::rename(from, s.dir.path / "root/bios" / name);
+  }
+  std::string plugins = slurp(s.plugins);
+  auto pxelinux = plugins.find("library = \"" + std::string(BOOTFW_TEST_PLUGIN_DIR) + "/bootfw-pxelinux.so\"");
+  ASSERT_NE(pxelinux, std::string::npos);
+  plugins.insert(plugins.find('\n', pxelinux) + 1, "[plugin.config]\nmode = \"server-side\"\n");
+  s.dir.write("plugins.toml", plugins);
+  auto out = s.explain("--mac 08:00:07:26:c0:a5 --server-address 192.168.24.202");
+  expect_lines_in_order(out, {
+                                 "boot file: bios/pxelinux.0",
+                                 "RRQ bios/pxelinux.0",
+                                 "RRQ bios/pxelinux.cfg/01-08-00-07-26-c0-a5",
+                                 "bios/pxelinux.cfg/C0A818CB is the best existing match",
+                                 "root/bios/pxelinux.cfg/C0A818CB (94 bytes): this is the client's pxelinux configuration",
+                                 "RRQ bios/bzImage",
+                                 "served (6 bytes)",
+                                 "RRQ bios/initramfs.cpio.gz",
+                                 "served (9 bytes)",
                              });
 }
 

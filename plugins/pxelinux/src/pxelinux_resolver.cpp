@@ -97,10 +97,17 @@ void pxelinux_resolver::configure(sdk::host& host, const sdk::config_view& confi
 sdk::verdict pxelinux_resolver::resolve(const sdk::resolve_request& request, sdk::resolve_result& result) {
   std::string_view path = request.path;
   while (path.starts_with('/')) path.remove_prefix(1);
-  const auto& dir = settings_.config_directory;
-  if (path.size() <= dir.size() + 1 || !path.starts_with(dir) || path[dir.size()] != '/') return sdk::verdict::pass;
-  std::string name(path.substr(dir.size() + 1));
-  if (name.find('/') != std::string::npos) return sdk::verdict::pass;
+  // pxelinux asks <current directory><config directory>/<name>: its current directory is DHCP option 210
+  // (pathprefix, RFC 5071) or the directory its own file was loaded from ("bios/pxelinux.0" gives "bios/"),
+  // pxelinux(1) "CURRENT DIRECTORY". So the configured directory is matched at the end of the asked one, and
+  // the search stays in the directory the client asked in.
+  auto slash = path.rfind('/');
+  if (slash == std::string_view::npos || slash + 1 == path.size()) return sdk::verdict::pass;
+  const std::string dir(path.substr(0, slash));
+  const auto& configured = settings_.config_directory;
+  if (dir != configured && !(dir.ends_with(configured) && dir[dir.size() - configured.size() - 1] == '/'))
+    return sdk::verdict::pass;
+  std::string name(path.substr(slash + 1));
 
   auto facts = classify_name(name);
   auto record = request.client_info ? std::optional(*request.client_info) : host_->find_client(request.client.address);
@@ -124,7 +131,7 @@ sdk::verdict pxelinux_resolver::resolve(const sdk::resolve_request& request, sdk
       return generate(*node, request, record, client, result,
                       fmt::format("server-side: first request of {} ({}/{}), node {}", who(client), dir, name,
                                   node->label()));
-    return search(name, client, result);
+    return search(dir, name, client, result);
   }();
   if (!unused_record.empty() && !result.reason.empty()) result.reason += " (" + unused_record + ")";
   return verdict;
@@ -182,9 +189,8 @@ sdk::verdict pxelinux_resolver::generate(const node_entry& node, const sdk::reso
   return sdk::verdict::answer;
 }
 
-sdk::verdict pxelinux_resolver::search(const std::string& requested, const client_identity& client,
-                                       sdk::resolve_result& result) {
-  const auto& dir = settings_.config_directory;
+sdk::verdict pxelinux_resolver::search(const std::string& dir, const std::string& requested,
+                                       const client_identity& client, sdk::resolve_result& result) {
   auto order = search_order(client);
   std::string missing;
   for (std::size_t i = 0; i < order.size(); ++i) {

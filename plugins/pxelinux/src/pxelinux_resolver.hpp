@@ -56,7 +56,9 @@ class pxelinux_resolver final : public sdk::config_resolver {
   sdk::verdict generate(const node_entry& node, const sdk::resolve_request& request,
                         const std::optional<sdk::client_record>& record, const client_identity& client,
                         sdk::resolve_result& result, std::string why);
-  sdk::verdict search(const std::string& requested, const client_identity& client, sdk::resolve_result& result);
+  /// Probes the client's search list in `dir` (the directory it asked in) and answers the best existing match.
+  sdk::verdict search(const std::string& dir, const std::string& requested, const client_identity& client,
+                      sdk::resolve_result& result);
   /// Resets `record` when it does not describe the machine asking from `source`; returns why (empty: kept).
   std::string drop_unusable(std::optional<sdk::client_record>& record, const name_facts& facts,
                             sdk::ipv4_address source);

@@ -310,6 +310,22 @@ TEST_F(pxelinux_resolver_modes, a_custom_config_directory) {
   EXPECT_EQ(result.path, "bios/pxelinux.cfg/default");
 }
 
+// pxelinux.0 loaded from "bios/pxelinux.0" (or given option 210 "bios/") asks bios/pxelinux.cfg/…: the search
+// and the nodes work there too, and the answer stays in the client's own directory.
+TEST_F(pxelinux_resolver_modes, a_path_prefix_before_the_config_directory) {
+  configure({{"mode", "server-side"}, {"node", config_node::array({node("ip", "192.168.24.99")})}});
+  existing = {"bios/pxelinux.cfg/C0A8", "pxelinux.cfg/C0A818CB"};
+  ASSERT_EQ(ask("bios/pxelinux.cfg/" + seed_uuid), verdict::answer);
+  EXPECT_EQ(result.path, "bios/pxelinux.cfg/C0A8");
+  EXPECT_NE(result.reason.find("asked bios/pxelinux.cfg/" + seed_uuid), std::string::npos) << result.reason;
+  auto other = sdk::ipv4_address(192, 168, 24, 99);
+  ASSERT_EQ(ask("/efi64/x/pxelinux.cfg/C0A81863", other), verdict::answer);
+  EXPECT_TRUE(result.generated);
+  // Only the configured directory's name counts, not a name that merely ends like it.
+  EXPECT_EQ(ask("mypxelinux.cfg/C0A818CB", sdk::ipv4_address(192, 168, 24, 7)), verdict::pass);
+  EXPECT_EQ(ask("bios/pxelinux.cfg/", sdk::ipv4_address(192, 168, 24, 8)), verdict::pass);
+}
+
 TEST_F(pxelinux_resolver_modes, bad_configuration_is_refused_with_the_key) {
   auto refused = [&](config_node::table_t t, std::string needle) {
     try {
