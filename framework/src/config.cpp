@@ -1,14 +1,18 @@
 #include "config.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
-
-#include <bootfw/sdk/file.hpp>
-#include <fmt/format.h>
-
+#include <cerrno>
 #include <filesystem>
 #include <map>
 #include <set>
+#include <system_error>
 #include <thread>
+
+#include <fmt/format.h>
 #include <toml++/toml.h>
 
 #include "log.hpp"
@@ -78,7 +82,12 @@ class toml_view final : public sdk::config_view {
   }
   std::optional<std::string> as_string() const override {
     if (!node_) return std::nullopt;
-    if (auto v = node_->value_exact<std::string>()) return *v;
+    if (auto v = node_->value_exact<std::string>()) {
+      // Also for plugins that read as_string() directly rather than through the SDK's getters.
+      if (v->find('\0') != std::string::npos)
+        throw sdk::config_error(*this, "must not contain a NUL character (\\u0000)");
+      return *v;
+    }
     return std::nullopt;
   }
   std::vector<std::string> keys() const override { return keys_; }
@@ -107,10 +116,13 @@ class toml_view final : public sdk::config_view {
   throw config_file_error(fmt::format("{}: {}: {}", where_of(file, n.source()), key, msg));
 }
 
+// Far below NAME_MAX (255): the name is one component of a state path and prefixes every log line.
+constexpr std::size_t max_instance_name = 64;
+
 // The name is also a directory under state_directory (leases, locks): it starts with a letter or a digit,
 // so "." and ".." (which would share or escape that directory) and hidden names are refused.
 bool valid_instance_name(const std::string& name) {
-  return !name.empty() && std::isalnum(static_cast<unsigned char>(name.front())) &&
+  return !name.empty() && name.size() <= max_instance_name && std::isalnum(static_cast<unsigned char>(name.front())) &&
          std::all_of(name.begin(), name.end(), [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
   });
@@ -131,11 +143,19 @@ void check_keys(const std::string& file, const toml::table& t, std::string_view 
   }
 }
 
+// A string value, refusing a NUL: toml++ accepts "\u0000", but the value would be cut short where it
+// becomes a C string (a path, an interface name, a library to dlopen).
+std::optional<std::string> string_value(const std::string& file, const toml::node& n, std::string_view key) {
+  auto v = n.value_exact<std::string>();
+  if (v && v->find('\0') != std::string::npos) fail(file, n, key, "must not contain a NUL character (\\u0000)");
+  return v;
+}
+
 std::string get_string(const std::string& file, const toml::table& t, std::string_view table, std::string_view key,
                        std::string fallback) {
   auto* n = t.get(key);
   if (!n) return fallback;
-  auto v = n->value_exact<std::string>();
+  auto v = string_value(file, *n, fmt::format("{}.{}", table, key));
   if (!v) fail(file, *n, fmt::format("{}.{}", table, key), "expected a string");
   return *v;
 }
@@ -182,6 +202,27 @@ std::optional<sdk::plugin_kind> parse_kind(std::string_view s) {
   return std::nullopt;
 }
 
+// Start creates the state directory (and its parents) on first use, so a missing one is fine; but a file
+// where it or a parent should be fails only then, behind --check's back. Says so now.
+void check_state_directory(const std::string& file, const toml::node& n, const std::string& dir) {
+  std::error_code ec;
+  for (fs::path p = fs::path(dir).lexically_normal(); !p.empty(); p = p.parent_path()) {
+    auto st = fs::status(p, ec);
+    if (st.type() == fs::file_type::not_found) {
+      if (fs::is_symlink(fs::symlink_status(p, ec)))
+        fail(file, n, "server.state_directory", fmt::format("{} is a dangling symbolic link", p.string()));
+      if (p == p.parent_path()) return;
+      continue;
+    }
+    if (st.type() == fs::file_type::directory) return;
+    if (ec) return;  // cannot tell (permissions): start reports what it finds
+    fail(file, n, "server.state_directory",
+         p.string() == fs::path(dir).lexically_normal().string()
+             ? fmt::format("{} exists and is not a directory", p.string())
+             : fmt::format("{} (a parent of {}) exists and is not a directory", p.string(), dir));
+  }
+}
+
 void parse_ipv6_ra_table(const std::string& file, const toml::node& n, ipv6_ra_config& ra) {
   auto* t = n.as_table();
   if (!t) fail(file, n, "server.ipv6_ra", "expected a table");
@@ -189,7 +230,7 @@ void parse_ipv6_ra_table(const std::string& file, const toml::node& n, ipv6_ra_c
   if (auto* e = t->get("enabled")) {
     if (auto b = e->value_exact<bool>())
       ra.enabled = *b ? ipv6_ra_config::mode::on : ipv6_ra_config::mode::off;
-    else if (e->value_exact<std::string>() != std::optional<std::string>("auto"))
+    else if (string_value(file, *e, "server.ipv6_ra.enabled") != std::optional<std::string>("auto"))
       fail(file, *e, "server.ipv6_ra.enabled", "expected \"auto\", true or false");
   }
   ra.quiet = std::chrono::seconds(get_int(file, *t, "server.ipv6_ra", "quiet_seconds", 1800, 0, 86400 * 7));
@@ -207,7 +248,7 @@ void parse_server_table(const std::string& file, const toml::table& t, server_co
     auto* a = n->as_array();
     if (!a) fail(file, *n, "server.interfaces", "expected an array of interface names");
     for (auto& e : *a) {
-      auto v = e.value_exact<std::string>();
+      auto v = string_value(file, e, "server.interfaces");
       if (!v || v->empty() || v->size() >= 16) fail(file, e, "server.interfaces", "expected an interface name");
       cfg.interfaces.push_back(*v);
     }
@@ -224,8 +265,10 @@ void parse_server_table(const std::string& file, const toml::table& t, server_co
          "must not be empty (a path; relative paths are relative to plugins.toml)");
   if (!cfg.state_directory.empty() && cfg.state_directory.front() != '/')
     cfg.state_directory = (fs::path(cfg.base_directory) / cfg.state_directory).lexically_normal().string();
+  check_state_directory(file, t.get("state_directory") ? *t.get("state_directory") : static_cast<const toml::node&>(t),
+                        cfg.state_directory);
   if (auto* n = t.get("metrics_address")) {
-    auto s = n->value_exact<std::string>();
+    auto s = string_value(file, *n, "server.metrics_address");
     auto ep = s ? parse_endpoint(*s) : std::nullopt;
     if (!ep) fail(file, *n, "server.metrics_address", "expected \"address:port\", e.g. \"127.0.0.1:9267\"");
     cfg.metrics_address = ep;
@@ -270,6 +313,39 @@ std::string resolve_library(const std::string& file, const toml::node& n, const 
   return resolved.string();
 }
 
+// Far above any real plugins.toml, far below what would hurt a server reading it on SIGHUP.
+constexpr std::size_t max_config_bytes = std::size_t(64) << 20;
+
+// plugins.toml, read only when it is a regular file of bounded size. O_NONBLOCK: opening a FIFO must not
+// wait for a writer; fstat then refuses it, a device (/dev/zero would be read forever) or a directory.
+std::string read_config_file(const std::string& path) {
+  auto refuse = [&](const std::string& why) {
+    return config_file_error(fmt::format("{}: cannot read the configuration file: {}", path, why));
+  };
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) throw refuse(std::generic_category().message(errno));
+  struct fd_closer {
+    int fd;
+    ~fd_closer() { ::close(fd); }
+  } closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) throw refuse(std::generic_category().message(errno));
+  if (!S_ISREG(st.st_mode)) throw refuse("not a regular file");
+  if (std::uint64_t(st.st_size) > max_config_bytes) throw refuse("larger than 64 MiB");
+  std::string text;
+  text.reserve(std::size_t(st.st_size));
+  char buf[65536];
+  for (;;) {  // bounded again while reading: the file may grow after fstat
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw refuse(std::generic_category().message(errno));
+    if (n == 0) break;
+    if (text.size() + std::size_t(n) > max_config_bytes) throw refuse("larger than 64 MiB");
+    text.append(buf, std::size_t(n));
+  }
+  return text;
+}
+
 }  // namespace
 
 server_config parse_server_config(const std::string& text, const std::string& path,
@@ -310,6 +386,10 @@ server_config parse_server_config(const std::string& text, const std::string& pa
       e.where = where_of(path, t->source());
       e.name = get_string(path, *t, label, "name", "");
       if (e.name.empty()) fail(path, *t, label + ".name", "missing (every plugin instance needs a unique name)");
+      if (e.name.size() > max_instance_name)
+        fail(path, *t->get("name"), label + ".name",
+             fmt::format("{} characters long; at most {} (it names the instance's state directory)", e.name.size(),
+                         max_instance_name));
       if (!valid_instance_name(e.name))
         fail(path, *t->get("name"), label + ".name",
              "start with a letter or a digit, then use letters, digits, '-', '_' or '.'");
@@ -343,13 +423,7 @@ server_config parse_server_config(const std::string& text, const std::string& pa
 server_config load_server_config(const std::string& path, const std::string& default_plugin_dir) {
   std::error_code ec;
   auto abs = fs::absolute(path, ec);
-  std::string text;
-  try {
-    text = sdk::read_whole_file(path);
-  } catch (const sdk::file_error& e) {
-    throw config_file_error(fmt::format("{}: cannot read the configuration file: {}", path, e.code().message()));
-  }
-  return parse_server_config(text, ec ? path : abs.lexically_normal().string(), default_plugin_dir);
+  return parse_server_config(read_config_file(path), ec ? path : abs.lexically_normal().string(), default_plugin_dir);
 }
 
 }  // namespace bootfw

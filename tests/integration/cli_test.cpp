@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 
 #include <algorithm>
@@ -154,6 +155,51 @@ TEST(cli, check_rejects_each_malformed_configuration_naming_file_line_and_key) {
     auto [status, out] = run(cli + " --check --plugins " + file);
     EXPECT_EQ(status, 1) << c.toml << out;
     EXPECT_NE(out.find(c.expected), std::string::npos) << "expected: " << c.expected << "\ngot: " << out;
+  }
+}
+
+// What used to pass --check and fail only at start (or hang, or be cut short silently).
+TEST(cli, check_rejects_what_would_fail_only_at_start) {
+  const std::string policy = fixture("fixture_policy");
+  temp_dir dir;
+  const auto not_a_dir = dir.write("leases", "a file");
+  std::vector<check_case> cases = {
+      // A 300-character instance name made its state path fail with ENAMETOOLONG.
+      {fmt::format("[[plugin]]\nname = \"{}\"\nkind = \"boot-policy\"\nlibrary = \"{}\"\n", std::string(300, 'p'),
+                   policy),
+       "plugins.toml:2:8: plugin[0].name: 300 characters long; at most 64"},
+      {fmt::format("[server]\nstate_directory = \"{}\"\n[[plugin]]\nname = \"p\"\nkind = \"boot-policy\"\n"
+                   "library = \"{}\"\n",
+                   not_a_dir, policy),
+       fmt::format("plugins.toml:2:19: server.state_directory: {} exists and is not a directory", not_a_dir)},
+      // "\u0000" in a value: the plugin's boot file would have been cut to "pxelinux".
+      {fmt::format("[[plugin]]\nname = \"p\"\nkind = \"boot-policy\"\nlibrary = \"{}\"\n[plugin.config]\n"
+                   "filename = \"pxelinux\\u0000.0\"\n",
+                   policy),
+       "plugins.toml:6:12: plugin[p].config.filename: must not contain a NUL character"},
+      {"[server]\nlog_level = \"info\\u0000\"\n",
+       "plugins.toml:2:13: server.log_level: must not contain a NUL character"},
+  };
+  for (auto& c : cases) {
+    temp_dir d;
+    auto file = d.write("plugins.toml", c.toml);
+    auto [status, out] = run(cli + " --check --plugins " + file);
+    EXPECT_EQ(status, 1) << c.toml << out;
+    EXPECT_NE(out.find(c.expected), std::string::npos) << "expected: " << c.expected << "\ngot: " << out;
+  }
+}
+
+// A FIFO used to block --check (and a SIGHUP reload) in open() until some writer came; a device was read as
+// empty (/dev/null passed) or forever (/dev/zero). `timeout` ends a hang as a failure rather than a stuck test.
+TEST(cli, check_refuses_a_plugins_file_that_is_not_a_regular_file_without_hanging) {
+  temp_dir dir;
+  const auto fifo = dir.str() + "/plugins.toml";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  for (const auto& path : {fifo, std::string("/dev/null"), dir.str()}) {
+    auto [status, out] = run("timeout 20 " + cli + " --check --plugins " + path);
+    EXPECT_EQ(status, 1) << path << ": " << out;
+    EXPECT_NE(out.find(path + ": cannot read the configuration file: not a regular file"), std::string::npos)
+        << path << ": " << out;
   }
 }
 

@@ -1,11 +1,18 @@
 // plugins.toml parsing: every error names file, line, column and key.
+#include <bootfw/sdk/testing.hpp>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
 
 #include "config.hpp"
 #include "../support/test_support.hpp"
 
 using bootfw::config_file_error;
+using bootfw::load_server_config;
 using bootfw::parse_server_config;
+using bootfw::test::temp_dir;
 
 namespace {
 
@@ -133,7 +140,130 @@ INSTANTIATE_TEST_SUITE_P(
                  ":2:8: plugin[bootfw].name: 'bootfw' is reserved"},
         bad_case{"[server]\nreload_drain_seconds = 3601\n", ":2:24: server.reload_drain_seconds: 3601 is out of range"},
         bad_case{"[[plugin]]\nname = \"a\"\nkind = \"boot-policy\"\nlibrary = \"fixture_policy.so\"\nconfig = 3\n",
-                 ":5:10: plugin[a].config: expected a table"}),
+                 ":5:10: plugin[a].config: expected a table"},
+        // toml++ accepts "\u0000"; the value would be cut at the NUL where it becomes a path or a C string.
+        bad_case{"[server]\nstate_directory = \"/var/lib/bootfw\\u0000/x\"\n",
+                 ":2:19: server.state_directory: must not contain a NUL character"},
+        bad_case{"[server]\nplugin_directory = \"/usr/lib\\u0000\"\n",
+                 ":2:20: server.plugin_directory: must not contain a NUL character"},
+        bad_case{"[server]\ninterfaces = [\"br0\", \"eth\\u00000\"]\n",
+                 ":2:22: server.interfaces: must not contain a NUL character"},
+        bad_case{"[server]\nmetrics_address = \"127.0.0.1:9267\\u0000\"\n",
+                 ":2:19: server.metrics_address: must not contain a NUL character"},
+        bad_case{"[[plugin]]\nname = \"a\\u0000b\"\nkind = \"boot-policy\"\nlibrary = \"fixture_policy.so\"\n",
+                 ":2:8: plugin[0].name: must not contain a NUL character"},
+        bad_case{"[[plugin]]\nname = \"a\"\nkind = \"boot-policy\"\nlibrary = \"fixture_policy.so\\u0000.bak\"\n",
+                 ":4:11: plugin[a].library: must not contain a NUL character"},
+        // The name is a path component of the instance's state directory: 300 characters passed here and
+        // failed at start with ENAMETOOLONG.
+        bad_case{"[[plugin]]\nname = \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"\n"
+                 "kind = \"boot-policy\"\nlibrary = \"fixture_policy.so\"\n",
+                 ":2:8: plugin[0].name: 65 characters long; at most 64"}),
     [](const ::testing::TestParamInfo<bad_case>& info) { return "case_" + std::to_string(info.index); });
+
+TEST(config, an_instance_name_of_64_characters_is_accepted) {
+  const std::string name(64, 'n');
+  auto cfg = parse_server_config(
+      fmt::format("[[plugin]]\nname = \"{}\"\nkind = \"boot-policy\"\nlibrary = \"fixture_policy.so\"\n", name),
+      "/etc/bootfw/plugins.toml", BOOTFW_TEST_FIXTURE_DIR);
+  ASSERT_EQ(cfg.plugins.size(), 1u);
+  EXPECT_EQ(cfg.plugins[0].name, name);
+}
+
+// Start creates the state directory on first use; a file in its place used to fail only then.
+TEST(config, a_state_directory_that_is_a_file_or_below_one_is_refused_a_missing_one_is_not) {
+  temp_dir dir;
+  const auto file = dir.write("leases", "not a directory");
+  auto text = [](const std::string& state) { return fmt::format("[server]\nstate_directory = \"{}\"\n", state); };
+  EXPECT_EQ(error_of(text(file)),
+            fmt::format("/etc/bootfw/plugins.toml:2:19: server.state_directory: {} exists and is not a directory",
+                        file));
+  EXPECT_EQ(error_of(text(file + "/state")),
+            fmt::format("/etc/bootfw/plugins.toml:2:19: server.state_directory: {} (a parent of {}/state) exists and "
+                        "is not a directory",
+                        file, file));
+  EXPECT_EQ(error_of(text(dir.str() + "/not-yet/state")), "");
+  EXPECT_EQ(error_of(text(dir.str())), "");
+  // Relative to plugins.toml, like every other path.
+  const auto toml = dir.write("plugins.toml", "[server]\nstate_directory = \"leases\"\n");
+  try {
+    load_server_config(toml, BOOTFW_TEST_FIXTURE_DIR);
+    FAIL() << "accepted a file as the state directory";
+  } catch (const config_file_error& e) {
+    EXPECT_NE(std::string(e.what()).find("server.state_directory: " + file + " exists and is not a directory"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+// What the plugin sees: the view refuses a NUL whether the plugin uses the SDK's getters or as_string().
+TEST(config, config_view_refuses_a_nul_in_a_plugin_string_naming_file_line_and_key) {
+  auto cfg = parse_server_config("[[plugin]]\nname = \"p\"\nkind = \"boot-policy\"\nlibrary = \"builtin:x\"\n"
+                                 "[plugin.config]\nroot = \"/srv/tftp\\u0000/etc\"\n"
+                                 "roots = [\"/srv\", \"/a\\u0000\"]\n",
+                                 "/x/plugins.toml", "/nonexistent");
+  const auto& c = *cfg.plugins[0].config;
+  auto message_of = [](auto&& get) -> std::string {
+    try {
+      get();
+    } catch (const bootfw::sdk::config_error& e) {
+      return e.what();
+    }
+    return "";
+  };
+  const std::string root = "/x/plugins.toml:6:8: plugin[p].config.root: must not contain a NUL character (\\u0000)";
+  EXPECT_EQ(message_of([&] { c.get_string("root", ""); }), root);
+  EXPECT_EQ(message_of([&] { c.require_string("root"); }), root);
+  EXPECT_EQ(message_of([&] { c.get_path("root", ""); }), root);
+  EXPECT_EQ(message_of([&] { c["root"].as_string(); }), root);
+  EXPECT_EQ(message_of([&] { c.get_strings("roots"); }),
+            "/x/plugins.toml:7:18: plugin[p].config.roots[1]: must not contain a NUL character (\\u0000)");
+}
+
+// The SDK's getters check on their own, for every config_view (an embedding host's, the testing one).
+TEST(config, sdk_string_getters_refuse_a_nul_in_any_config_view) {
+  using bootfw::sdk::testing::config_node;
+  const std::string nul("/srv\0/etc", 9);
+  auto c = config_node::table({{"root", nul}, {"roots", config_node::array({"/ok", nul})}});
+  EXPECT_THROW(c.get_string("root", ""), bootfw::sdk::config_error);
+  EXPECT_THROW(c.require_string("root"), bootfw::sdk::config_error);
+  EXPECT_THROW(c.get_path("root", ""), bootfw::sdk::config_error);
+  EXPECT_THROW(c.get_strings("root"), bootfw::sdk::config_error);
+  try {
+    c.get_strings("roots");
+    FAIL() << "accepted a NUL in an array of strings";
+  } catch (const bootfw::sdk::config_error& e) {
+    EXPECT_EQ(std::string(e.what()), "test-config: config.roots[1]: must not contain a NUL character (\\u0000)");
+  }
+  EXPECT_EQ(config_node::table({{"root", "/srv"}}).get_string("root", ""), "/srv");
+}
+
+std::string load_error_of(const std::string& path) {
+  try {
+    load_server_config(path, BOOTFW_TEST_FIXTURE_DIR);
+  } catch (const config_file_error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+// Only a regular file is read: a device would be read as empty (/dev/null) or forever (/dev/zero).
+TEST(config, plugins_toml_must_be_a_regular_file) {
+  temp_dir dir;
+  // ASSERT: should devices be read again, stop before /dev/zero, which would take all memory.
+  ASSERT_EQ(load_error_of("/dev/null"), "/dev/null: cannot read the configuration file: not a regular file");
+  EXPECT_EQ(load_error_of("/dev/zero"), "/dev/zero: cannot read the configuration file: not a regular file");
+  EXPECT_EQ(load_error_of(dir.str()), dir.str() + ": cannot read the configuration file: not a regular file");
+  EXPECT_EQ(load_error_of(dir.str() + "/missing.toml"),
+            dir.str() + "/missing.toml: cannot read the configuration file: No such file or directory");
+  EXPECT_EQ(load_error_of(dir.write("plugins.toml", "[server]\nthreads = 2\n")), "");
+}
+
+TEST(config, plugins_toml_larger_than_64_mib_is_refused_without_reading_it) {
+  temp_dir dir;
+  auto path = dir.write("plugins.toml", "");
+  ASSERT_EQ(::truncate(path.c_str(), (off_t(64) << 20) + 1), 0);  // sparse: nothing on disk
+  EXPECT_EQ(load_error_of(path), path + ": cannot read the configuration file: larger than 64 MiB");
+}
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace bootfw::sdk {
@@ -37,6 +38,8 @@ class config_view {
   virtual std::optional<bool> as_bool() const noexcept = 0;
   virtual std::optional<std::int64_t> as_int() const noexcept = 0;
   virtual std::optional<double> as_double() const noexcept = 0;  ///< integers convert
+  /// The string value. bootfw's own views throw config_error for a string holding a NUL ("\u0000"):
+  /// it would cut the value short wherever it becomes a C string or a path.
   virtual std::optional<std::string> as_string() const = 0;
 
   /// Table keys in file order (empty for non-tables).
@@ -56,6 +59,7 @@ class config_view {
   /// Throws config_error for every key not in `allowed`: unknown keys are errors, never ignored.
   inline void allow_only(std::initializer_list<std::string_view> allowed) const;
   /// Typed getters: the default when missing, config_error when present with the wrong type or range.
+  /// The string getters (get_string, require_string, get_path, get_strings) also refuse a NUL character.
   inline std::string get_string(std::string_view key, std::string_view fallback) const;
   inline std::int64_t get_int(std::string_view key, std::int64_t fallback, std::int64_t min, std::int64_t max) const;
   inline bool get_bool(std::string_view key, bool fallback) const;
@@ -77,6 +81,15 @@ class config_error : public std::runtime_error {
 
 // ---- inline definitions ----
 
+namespace detail {
+// A NUL inside a value would silently cut it where it becomes a C string (open(), a path, a log line).
+inline std::string refuse_nul(const config_view& node, std::string s) {
+  if (s.find('\0') != std::string::npos)
+    throw config_error(node, "must not contain a NUL character (\\u0000)");
+  return s;
+}
+}  // namespace detail
+
 inline void config_view::allow_only(std::initializer_list<std::string_view> allowed) const {
   if (!present()) return;
   if (!is_table()) throw config_error(*this, "expected a table");
@@ -96,7 +109,7 @@ inline std::string config_view::get_string(std::string_view key, std::string_vie
   if (!n.present()) return std::string(fallback);
   auto v = n.as_string();
   if (!v) throw config_error(n, "expected a string");
-  return *v;
+  return detail::refuse_nul(n, std::move(*v));
 }
 
 inline std::int64_t config_view::get_int(std::string_view key, std::int64_t fallback, std::int64_t min,
@@ -138,14 +151,14 @@ inline std::vector<std::string> config_view::get_strings(std::string_view key) c
   std::vector<std::string> out;
   if (!n.present()) return out;
   if (auto s = n.as_string()) {
-    out.push_back(*s);
+    out.push_back(detail::refuse_nul(n, std::move(*s)));
     return out;
   }
   if (!n.is_array()) throw config_error(n, "expected a string or an array of strings");
   for (std::size_t i = 0; i < n.size(); ++i) {
     auto s = n[i].as_string();
     if (!s) throw config_error(n[i], "expected a string");
-    out.push_back(*s);
+    out.push_back(detail::refuse_nul(n[i], std::move(*s)));
   }
   return out;
 }
