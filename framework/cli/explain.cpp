@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <boost/program_options.hpp>
+#include <charconv>
 #include <iostream>
 #include <sstream>
 
@@ -249,7 +250,7 @@ int explain_main(int argc, char** argv) {
   opts.add_options()("help,h", "show this help")("plugins,p", po::value<std::string>(), "plugins.toml")(
       "mac", po::value<std::string>(), "client MAC address")(
       "vendor-class", po::value<std::string>()->default_value("PXEClient:Arch:00000:UNDI:002001"), "option 60")(
-      "user-class", po::value<std::string>(), "option 77, e.g. iPXE")("arch", po::value<unsigned>(),
+      "user-class", po::value<std::string>(), "option 77, e.g. iPXE")("arch", po::value<std::string>(),
                                                                        "option 93 client architecture (RFC 4578)")(
       "uuid", po::value<std::string>(), "option 97 client UUID (32 hex digits)")(
       "relay", po::value<std::string>(), "relay agent address (giaddr)")(
@@ -282,9 +283,15 @@ int explain_main(int argc, char** argv) {
     facts.user_class.assign(u.begin(), u.end());
   }
   if (vm.count("arch")) {
-    auto arch = vm["arch"].as<unsigned>();
-    if (arch > 0xffff) {  // option 93 carries 16-bit codes (RFC 4578 §2.1)
-      std::cerr << fmt::format("bootfw explain: --arch: {} is out of range 0..65535\n", arch);
+    // Parsed here, not by program_options: it reads "-1" as 4294967295 and "7x" as an error without the value.
+    const auto text = vm["arch"].as<std::string>();
+    unsigned arch = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), arch);
+    if (text.empty() || ec != std::errc() || end != text.data() + text.size() || arch > 0xffff) {
+      // option 93 carries 16-bit codes (RFC 4578 §2.1)
+      std::cerr << fmt::format("bootfw explain: --arch: '{}' is not an architecture code 0..65535 (RFC 4578 §2.1, "
+                               "e.g. 0 for an x86 BIOS)\n",
+                               text);
       return 2;
     }
     facts.architectures.push_back(std::uint16_t(arch));

@@ -95,9 +95,14 @@ TEST(cli, stray_arguments_are_refused_not_ignored) {
     EXPECT_EQ(status, 2) << args << "\n" << out;
     EXPECT_NE(out.find("too many positional options"), std::string::npos) << args << "\n" << out;
   }
-  auto [status, out] = run(cli + " explain --plugins " + file + " --mac 08:00:07:26:c0:a5 --arch 70000");
-  EXPECT_EQ(status, 2) << out;
-  EXPECT_NE(out.find("--arch: 70000 is out of range 0..65535"), std::string::npos) << out;
+  // "-1" used to be reported as 4294967295 (program_options' unsigned parse).
+  for (std::string arch : {"70000", "-1", "7x", "0x7", "''"}) {
+    auto [status, out] = run(cli + " explain --plugins " + file + " --mac 08:00:07:26:c0:a5 --arch " + arch);
+    EXPECT_EQ(status, 2) << arch << "\n" << out;
+    auto shown = arch == "''" ? std::string() : arch;
+    EXPECT_NE(out.find("--arch: '" + shown + "' is not an architecture code 0..65535"), std::string::npos)
+        << arch << "\n" << out;
+  }
 }
 
 TEST(cli, a_bootfw_copied_alone_says_which_helper_a_listed_command_needs) {
