@@ -159,7 +159,7 @@ std::vector<std::string> pxelinux_requests(const sdk::client_facts& f, const sdk
   auto dir = pxelinux_directory(ack);
   if (auto configfile = ack.options.get_string(209)) return {in_directory(dir, *configfile)};
   std::vector<std::string> out;
-  if (f.uuid.size() == 17) {
+  if (f.uuid.size() == 17 && f.uuid[0] == 0) {  // RFC 4578 §2.5: type 0 and 16 octets, else pxelinux skips it
     auto u = hex(std::span(f.uuid).subspan(1));
     out.push_back(fmt::format("pxelinux.cfg/{}-{}-{}-{}-{}", u.substr(0, 8), u.substr(8, 4), u.substr(12, 4),
                               u.substr(16, 4), u.substr(20)));

@@ -45,6 +45,12 @@ isc_responder::isc_responder(sdk::host& host, const isc_settings& settings, leas
         host_.log().warn(sub.where.to_string() + ": a range includes " + a.to_string() + ", the " +
                          (a == sub.network ? "network" : "broadcast") + " address of subnet " +
                          sub.network.to_string() + ": never handed out");
+      // A host's fixed-address is its own and still given (as ISC dhcpd does), but it cannot work there.
+      for (const auto& h : model.hosts)
+        if (h.fixed_address == a)
+          host_.log().warn(h.where.to_string() + ": host " + h.name + ": fixed-address " + a.to_string() + " is the " +
+                           (a == sub.network ? "network" : "broadcast") + " address of subnet " +
+                           sub.network.to_string() + "; the client cannot use it");
       fixed_addresses_.insert(a.to_uint());
       mark_busy(a, true);
     }

@@ -388,6 +388,17 @@ TEST_F(responder_fixture, network_and_broadcast_addresses_in_a_range_are_never_h
       << "the broadcast address was offered";
 }
 
+TEST_F(responder_fixture, a_fixed_address_on_the_broadcast_address_is_warned_about) {
+  std::string conf = dynamic_conf + R"(
+host odd { hardware ethernet 52:54:00:00:00:09; fixed-address 192.168.24.255; }
+host fine { hardware ethernet 52:54:00:00:00:08; fixed-address 192.168.24.20; }
+)";
+  start({}, conf);
+  EXPECT_TRUE(host.logged(
+      "host odd: fixed-address 192.168.24.255 is the broadcast address of subnet 192.168.24.0; the client cannot use it"));
+  EXPECT_FALSE(host.logged("host fine: fixed-address"));
+}
+
 TEST_F(responder_fixture, explain_dry_run_answers_with_reasons_and_touches_nothing) {
   start();
   auto r = selecting(rambox, rambox_ip);
