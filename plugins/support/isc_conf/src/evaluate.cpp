@@ -185,20 +185,19 @@ std::optional<bool> evaluate_boolean(const expression& e, const sdk::client_fact
       else return std::nullopt;
       return e.what == expression::kind::equal ? same : !same;
     }
-    case expression::kind::and_: {
-      auto a = evaluate_boolean(*e.operands[0], facts, request);
-      if (a && !*a) return false;
-      auto b = evaluate_boolean(*e.operands[1], facts, request);
-      if (b && !*b) return false;
-      if (a && b) return true;
-      return std::nullopt;
-    }
+    case expression::kind::and_:
     case expression::kind::or_: {
-      auto a = evaluate_boolean(*e.operands[0], facts, request);
-      if (a && *a) return true;
-      auto b = evaluate_boolean(*e.operands[1], facts, request);
-      if (b && *b) return true;
-      if (a && b) return false;
+      // Left to right, as ISC does: `and` is decided by the first false operand, `or` by the first true
+      // one; otherwise an unevaluable operand makes the whole unevaluable. The parser makes a chain one
+      // node with every operand, so this loops instead of recursing down a long chain.
+      const bool decisive = e.what == expression::kind::or_;
+      bool all_known = true;
+      for (const auto& operand : e.operands) {
+        auto v = evaluate_boolean(*operand, facts, request);
+        if (v && *v == decisive) return decisive;
+        all_known = all_known && v.has_value();
+      }
+      if (all_known) return !decisive;
       return std::nullopt;
     }
     case expression::kind::not_: {

@@ -12,14 +12,11 @@ class expression_parser {
   expression_parser(const std::vector<token>& t, std::size_t& p, const std::string& f, const option_lookup& l)
       : tokens_(t), pos_(p), file_(f), lookup_(l) {}
 
-  expression_ptr parse_or() {
-    auto left = parse_and();
-    while (peek().is_word("or")) {
-      ++pos_;
-      left = binary(expression::kind::or_, left, parse_and());
-    }
-    return left;
-  }
+  /// Far above anything a real dhcpd.conf writes; low enough that the recursion stays well inside a
+  /// thread's stack.
+  static constexpr int max_depth = 256;
+
+  expression_ptr parse_or() { return chain(expression::kind::or_, "or", &expression_parser::parse_and); }
 
  private:
   const token& peek() const { return tokens_[pos_]; }
@@ -35,17 +32,44 @@ class expression_parser {
     return e;
   }
 
-  expression_ptr parse_and() {
-    auto left = parse_unary();
-    while (peek().is_word("and")) {
+  /// `a OP b OP c …` as one node with every operand: and/or are associative (also in ISC's three-valued
+  /// logic), and a flat node keeps the tree as deep as the nesting written (bounded by max_depth), so
+  /// evaluate_boolean(), to_text() and the destructor do not recurse once per operand of a long chain.
+  expression_ptr chain(expression::kind k, std::string_view op, expression_ptr (expression_parser::*operand)()) {
+    auto first = (this->*operand)();
+    if (!peek().is_word(op)) return first;
+    auto e = std::make_shared<expression>();
+    e->what = k;
+    e->operands.push_back(std::move(first));
+    while (peek().is_word(op)) {
       ++pos_;
-      left = binary(expression::kind::and_, left, parse_unary());
+      e->operands.push_back((this->*operand)());
     }
-    return left;
+    return e;
   }
+
+  expression_ptr parse_and() { return chain(expression::kind::and_, "and", &expression_parser::parse_unary); }
+
+  /// Counts one level of nesting (`not`, parentheses, substring/suffix) for as long as it lives. The
+  /// parser is recursive, as ISC's is: past max_depth it stops with a parse error instead of
+  /// overflowing the stack on a hostile file.
+  class nesting {
+   public:
+    explicit nesting(expression_parser& p) : p_(p) {
+      if (++p_.depth_ > max_depth)
+        p_.fail("expression nested more than " + std::to_string(max_depth) + " levels deep");
+    }
+    ~nesting() { --p_.depth_; }
+    nesting(const nesting&) = delete;
+    nesting& operator=(const nesting&) = delete;
+
+   private:
+    expression_parser& p_;
+  };
 
   expression_ptr parse_unary() {
     if (peek().is_word("not")) {
+      nesting level(*this);
       ++pos_;
       auto e = std::make_shared<expression>();
       e->what = expression::kind::not_;
@@ -53,6 +77,7 @@ class expression_parser {
       return e;
     }
     if (peek().is_punct('(')) {
+      nesting level(*this);
       ++pos_;
       auto inner = parse_or();
       expect(')');
@@ -111,6 +136,7 @@ class expression_parser {
       return option_reference(expression::kind::option);
     }
     if (t.is_word("substring") || t.is_word("suffix")) {
+      nesting level(*this);
       bool sub = t.text == "substring";
       ++pos_;
       expect('(');
@@ -152,6 +178,7 @@ class expression_parser {
   std::size_t& pos_;
   const std::string& file_;
   const option_lookup& lookup_;
+  int depth_ = 0;
 };
 
 }  // namespace
@@ -161,24 +188,63 @@ expression_ptr parse_expression(const std::vector<token>& tokens, std::size_t& p
   return expression_parser(tokens, pos, file, lookup).parse_or();
 }
 
-std::string to_text(const expression& e) {
-  auto op = [&](std::size_t i) { return to_text(*e.operands[i]); };
+namespace {
+
+// Appends to one string: text built level by level would be copied once per level of nesting.
+void append_text(const expression& e, std::string& out) {
+  auto op = [&](std::size_t i) { append_text(*e.operands[i], out); };
+  auto chain = [&](std::string_view sep) {
+    out += '(';
+    for (std::size_t i = 0; i < e.operands.size(); ++i) {
+      if (i) out += sep;
+      op(i);
+    }
+    out += ')';
+  };
   switch (e.what) {
-    case expression::kind::equal: return op(0) + " = " + op(1);
-    case expression::kind::not_equal: return op(0) + " != " + op(1);
-    case expression::kind::and_: return "(" + op(0) + " and " + op(1) + ")";
-    case expression::kind::or_: return "(" + op(0) + " or " + op(1) + ")";
-    case expression::kind::not_: return "not " + op(0);
-    case expression::kind::exists: return "exists " + e.option_name;
-    case expression::kind::option: return "option " + e.option_name;
+    case expression::kind::equal:
+    case expression::kind::not_equal:
+      op(0);
+      out += e.what == expression::kind::equal ? " = " : " != ";
+      op(1);
+      return;
+    case expression::kind::and_: chain(" and "); return;
+    case expression::kind::or_: chain(" or "); return;
+    case expression::kind::not_:
+      out += "not ";
+      op(0);
+      return;
+    case expression::kind::exists: out += "exists " + e.option_name; return;
+    case expression::kind::option: out += "option " + e.option_name; return;
     case expression::kind::substring:
-      return "substring(" + op(0) + ", " + std::to_string(e.offset) + ", " + std::to_string(e.length) + ")";
-    case expression::kind::suffix: return "suffix(" + op(0) + ", " + std::to_string(e.length) + ")";
-    case expression::kind::hardware: return "hardware";
+      out += "substring(";
+      op(0);
+      out += ", " + std::to_string(e.offset) + ", " + std::to_string(e.length) + ")";
+      return;
+    case expression::kind::suffix:
+      out += "suffix(";
+      op(0);
+      out += ", " + std::to_string(e.length) + ")";
+      return;
+    case expression::kind::hardware: out += "hardware"; return;
     case expression::kind::literal:
-      return e.literal_is_text ? "\"" + std::string(e.data.begin(), e.data.end()) + "\"" : to_hex(e.data);
+      if (!e.literal_is_text) {
+        out += to_hex(e.data);
+        return;
+      }
+      out += '"';
+      out.append(e.data.begin(), e.data.end());
+      out += '"';
+      return;
   }
-  return {};
+}
+
+}  // namespace
+
+std::string to_text(const expression& e) {
+  std::string out;
+  append_text(e, out);
+  return out;
 }
 
 }  // namespace bootfw::isc_conf::detail

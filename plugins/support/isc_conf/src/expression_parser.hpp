@@ -13,6 +13,9 @@ namespace bootfw::isc_conf::detail {
 using option_lookup = std::function<const option_definition*(std::string_view name)>;
 
 /// Parses a boolean expression from tokens[pos…], leaving pos on the token after it (the ';').
+/// A chain `a or b or c` becomes one or_ node with every operand (and_ likewise). Nesting (`not`,
+/// parentheses, substring/suffix) deeper than 256 levels is a parse_error, so nothing that walks the
+/// tree recursively can overflow the stack.
 /// Grammar: or := and ('or' and)* ; and := unary ('and' unary)* ;
 ///          unary := 'not' unary | '(' or ')' | 'exists' ['option'] NAME | data ('=' | '!=') data
 ///          data := 'option' NAME | 'substring' '(' data ',' N ',' N ')' | 'suffix' '(' data ',' N ')'

@@ -19,6 +19,10 @@ struct token {
   bool is_punct(char c) const noexcept { return what == kind::punct && text.size() == 1 && text[0] == c; }
 };
 
+/// `s` safe to print on a terminal or in a log line: valid UTF-8 is kept, except control characters
+/// (C0, DEL, C1), which are written as \xNN, as is each byte that is not part of valid UTF-8 (RFC 3629 §4).
+std::string printable(std::string_view s);
+
 /// Splits `text` into tokens; the last one is kind::end. Throws parse_error on an unterminated string.
 std::vector<token> tokenize(std::string_view text, const std::string& file);
 

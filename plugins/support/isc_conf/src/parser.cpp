@@ -1,8 +1,12 @@
 // Statement parser for the dhcpd.conf subset (dhcpd.conf(5), dhcp-options(5)). Anything outside the
 // subset is a parse_error naming file:line and the statement: nothing is silently ignored.
-#include <bootfw/sdk/file.hpp>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <initializer_list>
+#include <system_error>
 
 #include "expression_parser.hpp"
 #include "lexer.hpp"
@@ -102,6 +106,9 @@ class statement_parser {
   void parse_statements(scope& s) {
     while (peek().what != token::kind::end && !peek().is_punct('}')) statement(s);
   }
+  // Blocks recurse (block → statement → block), but only_in() lets a block hold only declarations of a
+  // lower kind (shared-network > subnet > pool/host/class), so braces nest at most three deep; `group`
+  // and a bare '{' are errors. Supporting `group` would need a nesting limit here.
   void block(scope& s, const std::string& what) {
     expect_punct('{', what);
     parse_statements(s);
@@ -179,8 +186,8 @@ class statement_parser {
     } else if (w == "hostname") {
       // Not an ISC statement (dhcpd 4.4 rejects it); the seed uses it for `option host-name`.
       auto name = expect_quoted_or_word("a host name");
-      m_.warnings.push_back({{m_.file, line}, "'hostname " + name + ";' is not ISC syntax; treated as option host-name \"" +
-                                                  name + "\""});
+      m_.warnings.push_back({{m_.file, line}, printable("'hostname " + name + ";' is not ISC syntax; treated as option host-name \"" +
+                                                            name + "\"")});
       set_option(s, *find_standard_option(std::uint8_t(sdk::dhcp_option::host_name)),
                  std::vector<std::uint8_t>(name.begin(), name.end()), "\"" + name + "\"", line);
       end_statement(w);
@@ -423,24 +430,58 @@ class statement_parser {
   std::size_t pos_ = 0;
 };
 
+/// A dhcpd.conf larger than this is refused: real ones are kilobytes, and parsing holds a token (tens of
+/// bytes) per word of it.
+constexpr std::size_t max_file_size = std::size_t(64) << 20;
+
+/// The whole of a regular file. Not sdk::read_whole_file(): that one waits on a FIFO and reads a device
+/// until memory runs out; a config naming /dev/zero or a FIFO must give an error at once, in --check and
+/// on SIGHUP alike.
+std::string read_regular_file(const std::string& path) {
+  auto error = [&](const std::string& message) { return parse_error({path, 0}, message); };
+  auto errno_text = [] { return std::generic_category().message(errno); };
+  // O_NONBLOCK: opening a FIFO does not wait for a writer (fstat refuses it next).
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) throw error("cannot open dhcpd.conf: " + errno_text());
+  struct closer {
+    int fd;
+    ~closer() { ::close(fd); }
+  } close_fd{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) throw error("cannot read dhcpd.conf: " + errno_text());
+  if (!S_ISREG(st.st_mode)) throw error("cannot read dhcpd.conf: not a regular file");
+  if (std::uint64_t(st.st_size) > max_file_size) throw error("cannot read dhcpd.conf: larger than 64 MiB");
+  if (const int flags = ::fcntl(fd, F_GETFL); flags >= 0) ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+  std::string text;
+  text.reserve(std::size_t(st.st_size));
+  char buf[65536];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw error("cannot read dhcpd.conf: " + errno_text());
+    if (n == 0) break;
+    // Bounded here too: st_size can be stale (the file grows while read, /proc files say 0).
+    if (text.size() + std::size_t(n) > max_file_size) throw error("cannot read dhcpd.conf: larger than 64 MiB");
+    text.append(buf, std::size_t(n));
+  }
+  return text;
+}
+
 }  // namespace
 }  // namespace detail
 
+parse_error::parse_error(source_location where, const std::string& message)
+    : std::runtime_error(detail::printable(where.to_string() + ": " + message)), where_(std::move(where)) {}
+
 config_model parse_text(std::string_view text, const std::string& file_name) {
+  // A UTF-8 byte order mark, which Windows editors write at the start: not part of the first statement.
+  if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
   config_model m;
   m.file = file_name;
   detail::statement_parser(m, detail::tokenize(text, file_name)).parse();
   return m;
 }
 
-config_model parse_file(const std::string& path) {
-  std::string text;
-  try {
-    text = sdk::read_whole_file(path);
-  } catch (const sdk::file_error& e) {
-    throw parse_error({path, 0}, std::string("cannot ") + e.step() + " dhcpd.conf: " + e.code().message());
-  }
-  return parse_text(text, path);
-}
+config_model parse_file(const std::string& path) { return parse_text(detail::read_regular_file(path), path); }
 
 }  // namespace bootfw::isc_conf

@@ -243,3 +243,26 @@ TEST(isc_conf_eval, deny_unknown_clients_outside_a_pool_is_reported) {
   EXPECT_FALSE(match.unknown_clients_allowed());
   EXPECT_TRUE(ic::match_client(ic::parse_text("subnet 10.0.0.0 netmask 255.0.0.0 { }\n"), f, {}).unknown_clients_allowed());
 }
+
+TEST(isc_conf_eval, and_or_chains_of_three_or_more_keep_isc_three_valued_logic) {
+  auto bios = facts_for("52:54:00:00:00:02", pxe_vc);  // no user-class, no arch: `option arch` is unevaluable
+  EXPECT_TRUE(matches("option arch = 00:07 or exists user-class or exists vendor-class-identifier", bios));
+  EXPECT_FALSE(matches("option arch = 00:07 or exists user-class or not exists vendor-class-identifier", bios));
+  EXPECT_FALSE(matches("exists vendor-class-identifier and option arch = 00:07 and exists vendor-class-identifier", bios));
+  EXPECT_TRUE(matches("exists vendor-class-identifier and not exists user-class and exists vendor-class-identifier", bios));
+  EXPECT_TRUE(matches("not (exists user-class and option arch = 00:07 and exists vendor-class-identifier)", bios));
+  EXPECT_TRUE(matches("exists user-class and option arch = 00:07 or exists vendor-class-identifier", bios));
+}
+
+TEST(isc_conf_eval, a_chain_of_100000_or_terms_is_evaluated_and_exported_without_overflowing_the_stack) {
+  // A flat chain is not nesting: it is accepted, but to_text() and evaluation used to recurse once per term.
+  std::string expr = "option user-class = \"0\"";
+  for (int i = 1; i < 100000; ++i) expr += " or option user-class = \"" + std::to_string(i) + "\"";
+  auto m = ic::parse_text("class \"c\" { match if " + expr + "; }\n");
+  EXPECT_EQ(m.classes.at(0).match_text, "(" + expr + ")");
+  EXPECT_NE(ic::to_toml(m).find("match = \"(option user-class = \\\"0\\\" or "), std::string::npos);
+  auto last = facts_for("52:54:00:00:00:02", pxe_vc, "99999");
+  EXPECT_EQ(ic::match_client(m, last, ic::options_from_facts(last)).classes.size(), 1u);
+  auto none = facts_for("52:54:00:00:00:02", pxe_vc, "100000");
+  EXPECT_TRUE(ic::match_client(m, none, ic::options_from_facts(none)).classes.empty());
+}

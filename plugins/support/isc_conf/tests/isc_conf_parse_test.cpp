@@ -2,6 +2,15 @@
 // file:line and the statement.
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <future>
+
 #include <bootfw/isc_conf/isc_conf.hpp>
 
 namespace ic = bootfw::isc_conf;
@@ -18,6 +27,26 @@ std::string error_of(const std::string& text) {
   }
   return "";
 }
+
+// Returns the parse_error message for the file at `path`, or "" if it parsed.
+std::string file_error_of(const std::string& path) {
+  try {
+    ic::parse_file(path);
+  } catch (const ic::parse_error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+std::string repeat(std::string_view s, int n) {
+  std::string out;
+  out.reserve(s.size() * std::size_t(n));
+  for (int i = 0; i < n; ++i) out += s;
+  return out;
+}
+
+// A class whose `match if` is `expr`, the expression on line 2.
+std::string class_matching(const std::string& expr) { return "class \"c\" {\n match if " + expr + ";\n}\n"; }
 
 const ic::option_setting* find_option(const ic::parameters& p, std::string_view name) {
   for (const auto& o : p.options)
@@ -188,4 +217,88 @@ shared-network office {
   ASSERT_EQ(m.shared_networks[0].pools.size(), 1u);
   EXPECT_EQ(m.shared_networks[0].pools[0].subnet, 1);
   EXPECT_EQ(m.subnets[1].shared_network, 0);
+}
+
+TEST(isc_conf_parse, expressions_nested_deeper_than_256_levels_are_errors_not_stack_overflows) {
+  // 100 000 levels overflowed the stack (SIGSEGV) in the recursive descent parser.
+  const std::string too_deep = "t.conf:2: expression nested more than 256 levels deep";
+  EXPECT_EQ(error_of(class_matching(repeat("not ", 100000) + "exists user-class")), too_deep);
+  EXPECT_EQ(error_of(class_matching(repeat("(", 100000) + "exists user-class" + repeat(")", 100000))), too_deep);
+  EXPECT_EQ(error_of(class_matching(repeat("suffix(", 100000) + "hardware" + repeat(", 1)", 100000) + " = 01")), too_deep);
+  EXPECT_EQ(error_of(class_matching(repeat("not (", 200) + "exists user-class" + repeat(")", 200))), too_deep);
+  // 256 levels are accepted and printed back whole.
+  auto m = ic::parse_text(class_matching(repeat("not ", 256) + "exists user-class"));
+  EXPECT_EQ(m.classes.at(0).match_text, repeat("not ", 256) + "exists user-class");
+  EXPECT_EQ(error_of(class_matching(repeat("(", 256) + "exists user-class" + repeat(")", 256))), "");
+}
+
+TEST(isc_conf_parse, deeply_nested_braces_are_errors_not_stack_overflows) {
+  // Scope rules already stop braces at three levels (shared-network > subnet > pool); this keeps it so.
+  EXPECT_EQ(error_of("\n" + repeat("group {\n", 100000) + repeat("}\n", 100000)), "t.conf:2: unsupported statement 'group'");
+  EXPECT_EQ(error_of(repeat("subnet 10.0.0.0 netmask 255.0.0.0 {\n", 20000) + repeat("}\n", 20000)),
+            "t.conf:2: 'subnet' is not allowed in a subnet");
+  EXPECT_EQ(error_of(repeat("{\n", 100000) + repeat("}\n", 100000)), "t.conf:1: expected a statement, found '{'");
+}
+
+TEST(isc_conf_parse, a_device_or_a_directory_is_refused_as_not_a_regular_file) {
+  // /dev/null used to parse as an empty config (and /dev/zero was read until memory ran out: not tried
+  // here, so that this test stays cheap when it fails).
+  EXPECT_EQ(file_error_of("/dev/null"), "/dev/null:0: cannot read dhcpd.conf: not a regular file");
+  const std::string dir = ::testing::TempDir() + "isc_conf_dir.conf";
+  ::mkdir(dir.c_str(), 0700);
+  EXPECT_EQ(file_error_of(dir), dir + ":0: cannot read dhcpd.conf: not a regular file");
+  ::rmdir(dir.c_str());
+}
+
+TEST(isc_conf_parse, a_fifo_is_refused_without_waiting_for_a_writer) {
+  const std::string fifo = ::testing::TempDir() + "isc_conf_fifo.conf";
+  ::unlink(fifo.c_str());
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  auto result = std::async(std::launch::async, [&] { return file_error_of(fifo); });
+  if (result.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
+    ADD_FAILURE() << "parse_file() is blocked opening a FIFO";
+    // Unblock it: a writer that closes at once gives the blocked reader end of file.
+    ::close(::open(fifo.c_str(), O_WRONLY | O_NONBLOCK));
+  }
+  EXPECT_EQ(result.get(), fifo + ":0: cannot read dhcpd.conf: not a regular file");
+  ::unlink(fifo.c_str());
+}
+
+TEST(isc_conf_parse, a_file_larger_than_64_mib_is_refused_before_reading_it) {
+  const std::string big = ::testing::TempDir() + "isc_conf_big.conf";
+  {
+    std::ofstream(big) << "ddns-update-style none;\n";
+  }
+  ASSERT_EQ(::truncate(big.c_str(), (off_t(64) << 20) + 1), 0);  // sparse: no disk space used
+  EXPECT_EQ(file_error_of(big), big + ":0: cannot read dhcpd.conf: larger than 64 MiB");
+  std::remove(big.c_str());
+}
+
+TEST(isc_conf_parse, a_utf8_byte_order_mark_at_the_start_is_skipped) {
+  EXPECT_EQ(ic::parse_text("\xEF\xBB\xBF" "ddns-update-style none;\n").ddns_update_style, "none");
+  EXPECT_EQ(error_of("\xEF\xBB\xBF" "ddns-update-style none;\nfoo;\n"), "t.conf:2: unsupported statement 'foo'");
+  const std::string conf = ::testing::TempDir() + "isc_conf_bom.conf";
+  std::ofstream(conf) << "\xEF\xBB\xBF" "default-lease-time 600;\n";
+  EXPECT_EQ(ic::parse_file(conf).global.default_lease_time, 600u);
+  std::remove(conf.c_str());
+  // Only at the start: elsewhere it is still part of a word.
+  EXPECT_EQ(error_of("ddns-update-style none;\n\xEF\xBB\xBF" "foo;\n"), "t.conf:2: unsupported statement '\xEF\xBB\xBF" "foo'");
+}
+
+TEST(isc_conf_parse, control_bytes_and_invalid_utf8_echoed_in_messages_are_escaped) {
+  // A terminal escape (ESC [ 31 m), BEL and bytes that are not UTF-8, as in a binary file.
+  EXPECT_EQ(error_of("\x1b[31mred\x07\xff\xfe;\n"), "t.conf:1: unsupported statement '\\x1b[31mred\\x07\\xff\\xfe'");
+  // A quoted string (an OSC sequence that would retitle the terminal) echoed where a word was expected.
+  EXPECT_EQ(error_of("subnet \"\x1b]0;t\x07\" netmask 255.0.0.0 { }\n"), "t.conf:1: expected subnet, found '\\x1b]0;t\\x07'");
+  // C1 controls (U+009B is CSI), overlong forms, surrogates and truncated sequences are escaped too;
+  // valid UTF-8 is kept as written.
+  EXPECT_EQ(error_of("caf\xC3\xA9 \xC2\x9B\xC0\xAF\xED\xA0\x80\xE2\x82;\n"),
+            "t.conf:1: unsupported statement 'caf\xC3\xA9'");
+  EXPECT_EQ(error_of("\xC2\x9B" "a\xC0\xAF" "b\xED\xA0\x80" "c\xE2\x82;\n"),
+            "t.conf:1: unsupported statement '\\xc2\\x9ba\\xc0\\xafb\\xed\\xa0\\x80c\\xe2\\x82'");
+  // The warning for `hostname` echoes its argument too.
+  auto m = ic::parse_text("hostname \"a\nb\x1b\";\n");
+  ASSERT_EQ(m.warnings.size(), 1u);
+  EXPECT_EQ(m.warnings[0].message.find('\n'), std::string::npos) << m.warnings[0].message;
+  EXPECT_NE(m.warnings[0].message.find("a\\x0ab\\x1b"), std::string::npos) << m.warnings[0].message;
 }

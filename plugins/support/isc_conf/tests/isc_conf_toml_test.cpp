@@ -79,6 +79,35 @@ TEST(isc_conf_toml, strings_with_quotes_and_control_characters_stay_valid_toml) 
   EXPECT_EQ(t["global"]["filename"].value<std::string>(), "a\"b\\c\td");
 }
 
+TEST(isc_conf_toml, a_warning_echoing_a_newline_stays_one_toml_comment) {
+  // `hostname "a<newline>b";` is warned about; a raw newline in the `# warning:` comment ended the comment.
+  auto text = ic::to_toml(ic::parse_text("hostname \"a\nb = 1\";\n"));
+  toml::table t;
+  ASSERT_NO_THROW(t = toml::parse(text)) << text;
+  EXPECT_FALSE(t.contains("b"));
+  EXPECT_EQ(t["global"]["options"][0]["name"].value<std::string>(), "host-name");
+}
+
+TEST(isc_conf_toml, import_isc_helper_reports_deep_nesting_and_a_device_instead_of_crashing) {
+  // 100 000 nested `not` crashed the helper (SIGSEGV); /dev/null was an empty config (and /dev/zero was
+  // read until memory ran out).
+  std::string conf = ::testing::TempDir() + "deep_dhcpd.conf";
+  {
+    std::ofstream out(conf);
+    out << "class \"c\" {\n match if ";
+    for (int i = 0; i < 100000; ++i) out << "not ";
+    out << "exists user-class;\n}\n";
+  }
+  std::string err = ::testing::TempDir() + "import_isc_deep_stderr.txt";
+  auto r = run(std::string(BOOTFW_IMPORT_ISC) + " " + conf + " 2>" + err);
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(slurp(err), "error: " + conf + ":2: expression nested more than 256 levels deep\n");
+  r = run(std::string(BOOTFW_IMPORT_ISC) + " /dev/null 2>" + err);
+  EXPECT_EQ(r.status, 1);
+  EXPECT_TRUE(r.out.empty());
+  EXPECT_EQ(slurp(err), "error: /dev/null:0: cannot read dhcpd.conf: not a regular file\n");
+}
+
 TEST(isc_conf_toml, import_isc_helper_prints_toml_and_warns_on_stderr) {
   std::string err = ::testing::TempDir() + "import_isc_stderr.txt";
   auto r = run(std::string(BOOTFW_IMPORT_ISC) + " " + BOOTFW_SEED_DHCPD_CONF + " 2>" + err);

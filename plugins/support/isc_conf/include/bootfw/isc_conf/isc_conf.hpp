@@ -39,18 +39,19 @@
 namespace bootfw::isc_conf {
 
 /// A statement the subset does not support, an unknown option name, bad syntax, an unreadable file.
-/// what() is "file:line: message".
+/// what() is "file:line: message", with control characters and invalid UTF-8 (from a binary file, echoed
+/// in a token) written as \xNN so that printing it cannot drive the terminal.
 class parse_error : public std::runtime_error {
  public:
-  parse_error(source_location where, const std::string& message)
-      : std::runtime_error(where.to_string() + ": " + message), where_(std::move(where)) {}
+  parse_error(source_location where, const std::string& message);
   const source_location& where() const noexcept { return where_; }
 
  private:
   source_location where_;
 };
 
-/// Parses a file. `hostname X;` is accepted with a warning as `option host-name "X";`.
+/// Parses a file: a regular file of at most 64 MiB (a FIFO, device or directory is a parse_error). A UTF-8
+/// byte order mark at its start is skipped. `hostname X;` is accepted with a warning as `option host-name "X";`.
 config_model parse_file(const std::string& path);
 /// Parses text; `file_name` is used in messages and source locations.
 config_model parse_text(std::string_view text, const std::string& file_name = "dhcpd.conf");

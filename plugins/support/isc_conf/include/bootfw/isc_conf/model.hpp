@@ -67,7 +67,7 @@ struct option_setting {
 struct expression {
   enum class kind : std::uint8_t { equal, not_equal, and_, or_, not_, exists, option, substring, suffix, hardware, literal };
   kind what = kind::literal;
-  std::vector<std::shared_ptr<const expression>> operands;  ///< sub-expressions (data or boolean)
+  std::vector<std::shared_ptr<const expression>> operands;  ///< sub-expressions; and_/or_ have two or more
   std::uint8_t option_code = 0;   ///< option / exists: code in the request (dhcp space)
   std::string option_name;        ///< as written, for messages and to_toml()
   std::uint32_t offset = 0;       ///< substring
