@@ -18,6 +18,7 @@
 
 #include "../../../tests/support/dhcp_packets.hpp"
 #include "../../../tests/support/test_support.hpp"
+#include "isc_dhcp_process_config.hpp"
 
 namespace {
 
@@ -92,24 +93,9 @@ subnet 127.0.0.0 netmask 255.0.0.0 {
     client_run clients{udp_client(), 0, std::uint8_t(round), {}};
     const std::uint16_t server_port = udp_client().port();
     clients.server_port = server_port;
-    const std::string toml = dir.write("plugins.toml", R"(
-[server]
-threads = 2
-log_level = "warn"
-state_directory = ")" + state + R"("
-[server.dhcp]
-address = "127.0.0.1"
-port = )" + std::to_string(server_port) + R"(
-client_port = )" + std::to_string(udp_client().port()) + R"(
-relay_port = )" + std::to_string(clients.sock.port()) + R"(
-
-[[plugin]]
-name = "dhcp"
-kind = "dhcp-responder"
-library = ")" + std::string(BOOTFW_TEST_PLUGIN_DIR) + R"(/bootfw-isc-dhcp.so"
-[plugin.config]
-dhcpd_conf = "dhcpd.conf"
-)");
+    const std::string toml = bootfw::plugin_isc_dhcp::test::write_plugins_toml(
+        dir, {.state_directory = state, .port = server_port, .relay_port = clients.sock.port(), .log_level = "warn",
+              .threads = 2});
     server_process server(toml);
     // Wait until it answers (the first DORA doubles as the readiness probe).
     bool up = false;

@@ -12,6 +12,7 @@
 
 #include "../../../tests/support/dhcp_packets.hpp"
 #include "../../../tests/support/test_support.hpp"
+#include "isc_dhcp_process_config.hpp"
 
 namespace {
 
@@ -83,24 +84,8 @@ subnet 127.24.0.0 netmask 255.255.255.0 {
 )");
   broadcasting_relay agent;
   const auto server_port = bootfw::test::udp_client().port();
-  const std::string plugins = BOOTFW_TEST_PLUGIN_DIR;
-  const auto toml = dir.write("plugins.toml", R"(
-[server]
-log_level = "error"
-state_directory = ")" + dir.str() + R"(/state"
-[server.dhcp]
-address = "0.0.0.0"
-port = )" + std::to_string(server_port) + R"(
-client_port = )" + std::to_string(bootfw::test::udp_client().port()) + R"(
-relay_port = )" + std::to_string(agent.port()) + R"(
-
-[[plugin]]
-name = "dhcp"
-kind = "dhcp-responder"
-library = ")" + plugins + R"(/bootfw-isc-dhcp.so"
-[plugin.config]
-dhcpd_conf = "dhcpd.conf"
-)");
+  const auto toml = bootfw::plugin_isc_dhcp::test::write_plugins_toml(
+      dir, {.address = "0.0.0.0", .port = server_port, .relay_port = agent.port()});
   bootfw::test::bootfw_process srv(toml);
 
   bootfw::test::dhcp_packet_spec s;

@@ -18,6 +18,7 @@
 
 #include "../../../tests/support/dhcp_packets.hpp"
 #include "../../../tests/support/test_support.hpp"
+#include "isc_dhcp_process_config.hpp"
 
 namespace {
 
@@ -227,32 +228,8 @@ bytes hostile(std::uint32_t n, std::mt19937& rng, const std::vector<bytes>& repl
 }
 
 std::string plugins_toml(const bootfw::test::temp_dir& dir, std::uint16_t server_port, std::uint16_t relay_port) {
-  const std::string plugins = BOOTFW_TEST_PLUGIN_DIR;
-  return dir.write("plugins.toml", R"(
-[server]
-threads = 2
-log_level = "error"
-state_directory = ")" + dir.str() + R"(/state"
-[server.dhcp]
-address = "127.0.0.1"
-port = )" + std::to_string(server_port) + R"(
-client_port = )" + std::to_string(bootfw::test::udp_client().port()) + R"(
-relay_port = )" + std::to_string(relay_port) + R"(
-
-[[plugin]]
-name = "dhcp"
-kind = "dhcp-responder"
-library = ")" + plugins + R"(/bootfw-isc-dhcp.so"
-[plugin.config]
-dhcpd_conf = "dhcpd.conf"
-
-[[plugin]]
-name = "pxe"
-kind = "boot-policy"
-library = ")" + plugins + R"(/bootfw-pxe-policy.so"
-[plugin.config]
-dhcpd_conf = "dhcpd.conf"
-)");
+  return bootfw::plugin_isc_dhcp::test::write_plugins_toml(
+      dir, {.port = server_port, .relay_port = relay_port, .threads = 2, .pxe_policy = true});
 }
 
 std::vector<bootfw::leases::lease> lease_table(const std::string& state) {
