@@ -1,17 +1,13 @@
 #include "config.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <filesystem>
 #include <map>
 #include <set>
 #include <system_error>
 #include <thread>
 
+#include <bootfw/sdk/file.hpp>
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
@@ -313,37 +309,14 @@ std::string resolve_library(const std::string& file, const toml::node& n, const 
   return resolved.string();
 }
 
-// Far above any real plugins.toml, far below what would hurt a server reading it on SIGHUP.
-constexpr std::size_t max_config_bytes = std::size_t(64) << 20;
-
-// plugins.toml, read only when it is a regular file of bounded size. O_NONBLOCK: opening a FIFO must not
-// wait for a writer; fstat then refuses it, a device (/dev/zero would be read forever) or a directory.
+// plugins.toml: only a regular file of bounded size (sdk::read_whole_file), so --plugins /dev/zero or a FIFO
+// is an error at once, also on SIGHUP.
 std::string read_config_file(const std::string& path) {
-  auto refuse = [&](const std::string& why) {
-    return config_file_error(fmt::format("{}: cannot read the configuration file: {}", path, why));
-  };
-  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0) throw refuse(std::generic_category().message(errno));
-  struct fd_closer {
-    int fd;
-    ~fd_closer() { ::close(fd); }
-  } closer{fd};
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) throw refuse(std::generic_category().message(errno));
-  if (!S_ISREG(st.st_mode)) throw refuse("not a regular file");
-  if (std::uint64_t(st.st_size) > max_config_bytes) throw refuse("larger than 64 MiB");
-  std::string text;
-  text.reserve(std::size_t(st.st_size));
-  char buf[65536];
-  for (;;) {  // bounded again while reading: the file may grow after fstat
-    const ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw refuse(std::generic_category().message(errno));
-    if (n == 0) break;
-    if (text.size() + std::size_t(n) > max_config_bytes) throw refuse("larger than 64 MiB");
-    text.append(buf, std::size_t(n));
+  try {
+    return sdk::read_whole_file(path);
+  } catch (const sdk::file_error& e) {
+    throw config_file_error(fmt::format("{}: cannot read the configuration file: {}", path, e.reason()));
   }
-  return text;
 }
 
 }  // namespace

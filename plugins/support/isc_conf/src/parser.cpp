@@ -1,12 +1,9 @@
 // Statement parser for the dhcpd.conf subset (dhcpd.conf(5), dhcp-options(5)). Anything outside the
 // subset is a parse_error naming file:line and the statement: nothing is silently ignored.
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
+#include <bootfw/sdk/file.hpp>
 
-#include <cerrno>
 #include <initializer_list>
-#include <system_error>
+#include <string_view>
 
 #include "expression_parser.hpp"
 #include "lexer.hpp"
@@ -430,41 +427,15 @@ class statement_parser {
   std::size_t pos_ = 0;
 };
 
-/// A dhcpd.conf larger than this is refused: real ones are kilobytes, and parsing holds a token (tens of
-/// bytes) per word of it.
-constexpr std::size_t max_file_size = std::size_t(64) << 20;
-
-/// The whole of a regular file. Not sdk::read_whole_file(): that one waits on a FIFO and reads a device
-/// until memory runs out; a config naming /dev/zero or a FIFO must give an error at once, in --check and
-/// on SIGHUP alike.
+/// The whole of a regular file of at most 64 MiB (sdk::read_whole_file): a config naming /dev/zero or a FIFO
+/// gives an error at once, in --check and on SIGHUP alike.
 std::string read_regular_file(const std::string& path) {
-  auto error = [&](const std::string& message) { return parse_error({path, 0}, message); };
-  auto errno_text = [] { return std::generic_category().message(errno); };
-  // O_NONBLOCK: opening a FIFO does not wait for a writer (fstat refuses it next).
-  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0) throw error("cannot open dhcpd.conf: " + errno_text());
-  struct closer {
-    int fd;
-    ~closer() { ::close(fd); }
-  } close_fd{fd};
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) throw error("cannot read dhcpd.conf: " + errno_text());
-  if (!S_ISREG(st.st_mode)) throw error("cannot read dhcpd.conf: not a regular file");
-  if (std::uint64_t(st.st_size) > max_file_size) throw error("cannot read dhcpd.conf: larger than 64 MiB");
-  if (const int flags = ::fcntl(fd, F_GETFL); flags >= 0) ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
-  std::string text;
-  text.reserve(std::size_t(st.st_size));
-  char buf[65536];
-  for (;;) {
-    const ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw error("cannot read dhcpd.conf: " + errno_text());
-    if (n == 0) break;
-    // Bounded here too: st_size can be stale (the file grows while read, /proc files say 0).
-    if (text.size() + std::size_t(n) > max_file_size) throw error("cannot read dhcpd.conf: larger than 64 MiB");
-    text.append(buf, std::size_t(n));
+  try {
+    return sdk::read_whole_file(path);
+  } catch (const sdk::file_error& e) {
+    throw parse_error({path, 0}, std::string(e.step() == std::string_view("open") ? "cannot open" : "cannot read") +
+                                     " dhcpd.conf: " + e.reason());
   }
-  return text;
 }
 
 }  // namespace
