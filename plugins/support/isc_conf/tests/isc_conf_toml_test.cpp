@@ -127,3 +127,16 @@ TEST(isc_conf_toml, import_isc_helper_fails_with_the_line_of_a_bad_statement) {
   EXPECT_TRUE(r.out.empty());
   EXPECT_NE(slurp(err).find("bad_dhcpd.conf:3: unsupported statement 'failover'"), std::string::npos) << slurp(err);
 }
+
+TEST(isc_conf_toml, import_isc_helper_takes_a_word_with_a_dash_for_a_mistyped_option) {
+  std::string err = ::testing::TempDir() + "import_isc_option_stderr.txt";
+  auto r = run(std::string(BOOTFW_IMPORT_ISC) + " --bogus 2>" + err);
+  EXPECT_EQ(r.status, 2);
+  EXPECT_TRUE(r.out.empty());
+  EXPECT_NE(slurp(err).find("unknown option '--bogus' (a file named so: ./--bogus)"), std::string::npos) << slurp(err);
+  // A file that really starts with a dash is read when named with a directory.
+  std::string dir = ::testing::TempDir();
+  std::ofstream(dir + "-x.conf") << "subnet 10.0.0.0 netmask 255.0.0.0 { }\n";
+  r = run("cd " + dir + " && " + BOOTFW_IMPORT_ISC + " ./-x.conf 2>" + err);
+  EXPECT_EQ(r.status, 0) << slurp(err);
+}

@@ -3,6 +3,7 @@
 // Exit status: 0 printed, 1 the file does not parse (message "file:line: …" on stderr), 2 usage.
 #include <cstring>
 #include <iostream>
+#include <string>
 
 #include <bootfw/isc_conf/isc_conf.hpp>
 
@@ -16,8 +17,15 @@ int main(int argc, char** argv) {
     std::cerr << "usage: bootfw import-isc DHCPD_CONF\n";
     return 2;
   }
+  // "--bogus" is a mistyped option, not a file name ("./-x" names such a file), as with the other commands.
+  std::string path = argv[1];
+  if (path.size() > 1 && path.front() == '-') {
+    std::cerr << "bootfw import-isc: unknown option '" << path << "' (a file named so: ./" << path << ")\n"
+              << "usage: bootfw import-isc DHCPD_CONF\n";
+    return 2;
+  }
   try {
-    auto model = bootfw::isc_conf::parse_file(argv[1]);
+    auto model = bootfw::isc_conf::parse_file(path);
     for (const auto& w : model.warnings) std::cerr << "warning: " << w.where.to_string() << ": " << w.message << "\n";
     std::cout << bootfw::isc_conf::to_toml(model);
     return std::cout.good() ? 0 : 1;
