@@ -24,6 +24,9 @@ struct token {
 std::string printable(std::string_view s);
 
 /// Splits `text` into tokens; the last one is kind::end. Throws parse_error on an unterminated string.
+/// How many tokens a dhcpd.conf may have (4 million: about 300 000 host declarations).
+inline constexpr std::size_t max_tokens = 4'000'000;
+
 std::vector<token> tokenize(std::string_view text, const std::string& file);
 
 }  // namespace bootfw::isc_conf::detail
