@@ -132,6 +132,17 @@ struct check_case {
   std::string expected;
 };
 
+// Each plugins.toml must fail `bootfw --check` (exit 1) with its expected message.
+void expect_check_failures(const std::vector<check_case>& cases) {
+  for (auto& c : cases) {
+    temp_dir dir;
+    auto file = dir.write("plugins.toml", c.toml);
+    auto [status, out] = run(cli + " --check --plugins " + file);
+    EXPECT_EQ(status, 1) << c.toml << out;
+    EXPECT_NE(out.find(c.expected), std::string::npos) << "expected: " << c.expected << "\ngot: " << out;
+  }
+}
+
 TEST(cli, check_rejects_each_malformed_configuration_naming_file_line_and_key) {
   const std::string policy = fixture("fixture_policy");
   std::vector<check_case> cases = {
@@ -154,13 +165,7 @@ TEST(cli, check_rejects_each_malformed_configuration_naming_file_line_and_key) {
       {fmt::format("[[plugin]]\nname = \"p\"\nkind = \"tftp-transport\"\nlibrary = \"{}\"\n", policy),
        "is of kind boot-policy but plugins.toml says kind = \"tftp-transport\""},
   };
-  for (auto& c : cases) {
-    temp_dir dir;
-    auto file = dir.write("plugins.toml", c.toml);
-    auto [status, out] = run(cli + " --check --plugins " + file);
-    EXPECT_EQ(status, 1) << c.toml << out;
-    EXPECT_NE(out.find(c.expected), std::string::npos) << "expected: " << c.expected << "\ngot: " << out;
-  }
+  expect_check_failures(cases);
 }
 
 // What used to pass --check and fail only at start (or hang, or be cut short silently).
@@ -185,13 +190,7 @@ TEST(cli, check_rejects_what_would_fail_only_at_start) {
       {"[server]\nlog_level = \"info\\u0000\"\n",
        "plugins.toml:2:13: server.log_level: must not contain a NUL character"},
   };
-  for (auto& c : cases) {
-    temp_dir d;
-    auto file = d.write("plugins.toml", c.toml);
-    auto [status, out] = run(cli + " --check --plugins " + file);
-    EXPECT_EQ(status, 1) << c.toml << out;
-    EXPECT_NE(out.find(c.expected), std::string::npos) << "expected: " << c.expected << "\ngot: " << out;
-  }
+  expect_check_failures(cases);
 }
 
 // A FIFO used to block --check (and a SIGHUP reload) in open() until some writer came; a device was read as
