@@ -126,17 +126,22 @@ bool valid_instance_name(const std::string& name) {
 
 void check_keys(const std::string& file, const toml::table& t, std::string_view table_name,
                 std::initializer_list<std::string_view> allowed) {
+  // toml++ keeps a table sorted by key: the first unknown key in the file is the one reported.
+  const toml::key* first = nullptr;
+  auto before = [](const toml::source_position& a, const toml::source_position& b) {
+    return a.line != b.line ? a.line < b.line : a.column < b.column;
+  };
   for (auto& [k, v] : t) {
     bool ok = false;
     for (auto a : allowed) ok = ok || a == k.str();
-    if (!ok) {
-      std::string list;
-      for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
-      // The key's own position (column of the key, not of its value): that is where the typo is.
-      throw config_file_error(fmt::format("{}: {}.{}: unknown key (known keys: {})", where_of(file, k.source()),
-                                          table_name, k.str(), list));
-    }
+    if (!ok && (!first || before(k.source().begin, first->source().begin))) first = &k;
   }
+  if (!first) return;
+  std::string list;
+  for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+  // The key's own position (column of the key, not of its value): that is where the typo is.
+  throw config_file_error(fmt::format("{}: {}.{}: unknown key (known keys: {})", where_of(file, first->source()),
+                                      table_name, first->str(), list));
 }
 
 // A string value, refusing a NUL: toml++ accepts "\u0000", but the value would be cut short where it

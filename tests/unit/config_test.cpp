@@ -112,6 +112,8 @@ INSTANTIATE_TEST_SUITE_P(
         bad_case{"[server.dhcp]\nport = 70000\n", ":2:8: server.dhcp.port: 70000 is out of range"},
         bad_case{"[server]\ninterfaces = \"br0\"\n", ":2:14: server.interfaces: expected an array"},
         bad_case{"[serve]\n", ":1:2: (top level).serve: unknown key"},
+        // Two typos: the first in the file is reported, not the first in alphabetical order.
+        bad_case{"[server]\nthreds = 2\nlog_levl = \"info\"\n", ":2:1: server.threds: unknown key"},
         bad_case{"[server\n", ":1:8: syntax error"},
         bad_case{"[[plugin]]\nkind = \"boot-policy\"\nlibrary = \"fixture_policy.so\"\n",
                  ":1:1: plugin[0].name: missing"},
