@@ -124,6 +124,7 @@ void client_table::bind(std::uint32_t s, const sdk::client_record& rec) {
     e.address = a;
     if (a) index_insert(by_address_, mix(a), s);
   }
+  e.hardware_type = rec.hardware_type;
   e.netmask = rec.netmask.to_uint();
   e.router = rec.router.to_uint();
   e.server = rec.server.to_uint();
@@ -155,6 +156,7 @@ std::optional<sdk::client_record> client_table::record(sdk::ipv4_address address
   if (e.flags & has_extras) x = &extras_.at(s);
   sdk::client_record rec;
   rec.mac = sdk::mac_address(e.mac);
+  rec.hardware_type = e.hardware_type;
   rec.address = sdk::ipv4_address(e.address);
   rec.netmask = sdk::ipv4_address(e.netmask);
   rec.router = sdk::ipv4_address(e.router);

@@ -63,6 +63,7 @@ class client_table {
     std::uint8_t arch_count;  ///< inline architectures (when !in_extras)
     std::array<std::uint8_t, 17> uuid;  ///< opt 97: type byte + 16 (RFC 4578 §2.3)
     std::uint8_t flags;
+    std::uint8_t hardware_type;  ///< BOOTP htype (fits the padding before architectures)
     std::array<std::uint16_t, 2> architectures;
   };
   static_assert(sizeof(entry) <= 72);

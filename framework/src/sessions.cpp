@@ -70,6 +70,7 @@ void client_sessions::dhcp_reply(const sdk::dhcp_message& request, const sdk::cl
   if (type != sdk::dhcp_message_type::ack || reply.yiaddr.is_unspecified()) return;
   sdk::client_record rec;
   rec.mac = facts.mac;
+  rec.hardware_type = facts.htype;
   rec.address = reply.yiaddr;
   rec.netmask = reply.options.get_address(sdk::dhcp_option::subnet_mask).value_or(facts.interface_netmask);
   if (auto r = reply.options.find(sdk::dhcp_option::router); r && r->size() >= 4)

@@ -25,6 +25,7 @@ sdk::client_record record_n(std::uint32_t i) {
 }
 void expect_same(const sdk::client_record& a, const sdk::client_record& b) {
   EXPECT_EQ(a.mac, b.mac);
+  EXPECT_EQ(a.hardware_type, b.hardware_type);
   EXPECT_EQ(a.address, b.address);
   EXPECT_EQ(a.netmask, b.netmask);
   EXPECT_EQ(a.router, b.router);
@@ -44,6 +45,7 @@ TEST(client_table, records_come_back_exactly_including_what_does_not_fit_inline)
   auto plain = record_n(1);
   auto odd = record_n(2);
   odd.host_name = "rambox01";
+  odd.hardware_type = 6;                  // IEEE 802 (token ring): pxelinux names it 06-<mac>
   odd.uuid.assign(40, 0xab);              // longer than opt 97's usual 17 bytes
   odd.architectures = {0, 7, 9, 11};      // more than two
   auto s1 = t.start(plain.mac, t0), s2 = t.start(odd.mac, t0);

@@ -41,7 +41,10 @@ client_identity identify(const sdk::resolve_request& request, const std::optiona
   client_identity c;
   if (record) {
     c.uuid = uuid_from_option(record->uuid);
-    if (record->mac != sdk::mac_address{}) c.mac = record->mac;
+    if (record->mac != sdk::mac_address{}) {
+      c.mac = record->mac;
+      c.hardware_type = record->hardware_type;  // pxelinux's "<type>-<mac>" name uses the ARP type it booted with
+    }
     if (!record->address.is_unspecified()) c.address = record->address;
   }
   if (!c.address && !request.client.address.is_unspecified()) c.address = request.client.address;

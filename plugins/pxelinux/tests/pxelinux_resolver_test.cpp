@@ -145,6 +145,17 @@ TEST_F(pxelinux_resolver_modes, server_side_with_only_default) {
   EXPECT_NE(result.reason.find("candidate 11 of 11"), std::string::npos) << result.reason;
 }
 
+// pxelinux names its hardware file after the ARP type it booted with (syslinux doc/pxelinux.txt): 01- for
+// Ethernet, 06- for IEEE 802; the search must probe the client's own name.
+TEST_F(pxelinux_resolver_modes, server_side_searches_the_hardware_name_of_the_clients_arp_type) {
+  server_side();
+  existing = {"pxelinux.cfg/06-08-00-07-26-c0-a5", "pxelinux.cfg/01-08-00-07-26-c0-a5"};
+  auto r = seed_record(host.wall_now());
+  r.hardware_type = 6;
+  ASSERT_EQ(ask("pxelinux.cfg/" + seed_uuid, seed_ip, &r), verdict::answer);
+  EXPECT_EQ(result.path, "pxelinux.cfg/06-08-00-07-26-c0-a5");
+}
+
 TEST_F(pxelinux_resolver_modes, server_side_with_only_a_prefix_uses_the_source_address_and_the_asked_mac) {
   server_side();
   existing = {"pxelinux.cfg/C0A8", "pxelinux.cfg/default", "pxelinux.cfg/C0"};

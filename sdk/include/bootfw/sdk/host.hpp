@@ -142,6 +142,7 @@ class executor {
 /// This is how client identity flows from DHCP to TFTP without plugins knowing each other.
 struct client_record {
   mac_address mac;
+  std::uint8_t hardware_type = 1;  ///< BOOTP htype of the request (ARP hardware type, 1 = Ethernet; RFC 951)
   ipv4_address address;
   ipv4_address netmask;
   ipv4_address router;
