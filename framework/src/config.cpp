@@ -33,11 +33,18 @@ class toml_view final : public sdk::config_view {
     if (!node_) return;  // a missing node: its children are itself
     missing_ = std::make_unique<toml_view>(doc_, nullptr, file_, base_, path_ + ".?", where_);
     if (auto* t = node_->as_table()) {
+      std::vector<const toml::key*> in_file_order;
       for (auto& [k, v] : *t) {
         std::string key(k.str());
-        keys_.push_back(key);
+        in_file_order.push_back(&k);
         children_.emplace(key, std::make_unique<toml_view>(doc_, &v, file_, base_, path_ + "." + key, where_));
       }
+      // toml++ keeps a table sorted by key; config_view promises file order (the first typo is reported first).
+      std::stable_sort(in_file_order.begin(), in_file_order.end(), [](const toml::key* a, const toml::key* b) {
+        const auto &x = a->source().begin, &y = b->source().begin;
+        return x.line != y.line ? x.line < y.line : x.column < y.column;
+      });
+      for (const auto* k : in_file_order) keys_.emplace_back(k->str());
     } else if (auto* a = node_->as_array()) {
       for (std::size_t i = 0; i < a->size(); ++i)
         items_.push_back(std::make_unique<toml_view>(doc_, a->get(i), file_, base_,

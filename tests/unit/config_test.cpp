@@ -86,6 +86,21 @@ TEST(config, config_view_reports_positions_to_plugins) {
   }
 }
 
+// config_view::keys() is in file order (toml++ sorts tables): a plugin's allow_only names the first typo.
+TEST(config, plugin_config_keys_come_in_file_order) {
+  auto cfg = parse_server_config("[[plugin]]\nname = \"p\"\nkind = \"boot-policy\"\nlibrary = \"builtin:x\"\n"
+                                 "[plugin.config]\nzeta = 1\nalpha = 2\nmid = 3\n",
+                                 "/x/plugins.toml", "/nonexistent");
+  const auto& c = *cfg.plugins[0].config;
+  EXPECT_EQ(c.keys(), (std::vector<std::string>{"zeta", "alpha", "mid"}));
+  try {
+    c.allow_only({"mid"});
+    FAIL() << "expected config_error";
+  } catch (const bootfw::sdk::config_error& e) {
+    EXPECT_NE(std::string(e.what()).find("plugin[p].config.zeta: unknown key 'zeta'"), std::string::npos) << e.what();
+  }
+}
+
 struct bad_case {
   const char* text;
   const char* expected;  // substring of the message, which always starts with file:line:col
