@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <boost/program_options.hpp>
+#include <algorithm>
 #include <charconv>
 #include <iostream>
 #include <sstream>
@@ -214,17 +215,23 @@ void explain_tftp(pipeline& p, const sdk::dhcp_message& ack, const sdk::client_f
     std::cout << "  → no pxelinux configuration: pxelinux would stop here\n";
     return;
   }
-  // The artifacts the configuration names: KERNEL / DEFAULT image and initrd=.
+  // The artifacts the configuration names: KERNEL / LINUX images, INITRD and initrd=, and DEFAULT's word when
+  // it names no LABEL (syslinux: "DEFAULT kernel options", a label first, else an image).
   std::istringstream text(read_all(*cfg));
-  std::vector<std::string> files;
+  std::vector<std::string> files, labels, defaults;
+  auto add = [&](std::vector<std::string>& to, const std::string& w) {
+    if (std::find(to.begin(), to.end(), w) == to.end()) to.push_back(w);
+  };
   for (std::string line; std::getline(text, line);) {
     std::istringstream words(line);
     std::string key;
     words >> key;
     for (auto& c : key) c = char(std::tolower(static_cast<unsigned char>(c)));
     std::string w;
-    if (key == "kernel" || key == "linux" || key == "default") {
-      if (words >> w && std::find(files.begin(), files.end(), w) == files.end()) files.push_back(w);
+    if (key == "kernel" || key == "linux" || key == "initrd") {
+      if (words >> w) add(files, w);
+    } else if (key == "label" || key == "default") {
+      if (words >> w) add(key == "label" ? labels : defaults, w);
     } else if (key == "append") {
       while (words >> w)
         if (w.rfind("initrd=", 0) == 0)
@@ -234,6 +241,8 @@ void explain_tftp(pipeline& p, const sdk::dhcp_message& ack, const sdk::client_f
           }
     }
   }
+  for (const auto& d : defaults)
+    if (std::find(labels.begin(), labels.end(), d) == labels.end()) add(files, d);
   const auto dir = pxelinux_directory(ack);
   for (auto& name : files) {
     auto f = in_directory(dir, name);
@@ -297,14 +306,19 @@ int explain_main(int argc, char** argv) {
     facts.architectures.push_back(std::uint16_t(arch));
   }
   if (vm.count("uuid")) {
-    auto u = vm["uuid"].as<std::string>();
-    std::erase(u, '-');
-    if (u.size() != 32) {
-      std::cerr << "bootfw explain: --uuid: expected 32 hex digits\n";
+    // 32 hex digits, or the 8-4-4-4-12 form pxelinux prints; option 97 is type 0 and the 16 bytes (RFC 4578 §2.5).
+    const auto text = vm["uuid"].as<std::string>();
+    auto u = text;
+    if (u.size() == 36 && u[8] == '-' && u[13] == '-' && u[18] == '-' && u[23] == '-') std::erase(u, '-');
+    auto nibble = [](char c) {
+      return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+    };
+    if (u.size() != 32 || !std::all_of(u.begin(), u.end(), [&](char c) { return nibble(c) >= 0; })) {
+      std::cerr << fmt::format("bootfw explain: --uuid: '{}' is not 32 hex digits (or 8-4-4-4-12 with dashes)\n", text);
       return 2;
     }
     facts.uuid.push_back(0);
-    for (std::size_t i = 0; i < 32; i += 2) facts.uuid.push_back(std::uint8_t(std::stoul(u.substr(i, 2), nullptr, 16)));
+    for (std::size_t i = 0; i < 32; i += 2) facts.uuid.push_back(std::uint8_t(nibble(u[i]) << 4 | nibble(u[i + 1])));
   }
   for (auto [key, field] : {std::pair{"relay", &facts.relay}, std::pair{"server-address", &facts.interface_address}}) {
     if (!vm.count(key)) continue;
@@ -347,9 +361,13 @@ int explain_main(int argc, char** argv) {
     sdk::dhcp_message request = discover;
     request.set_type(sdk::dhcp_message_type::request);
     request.options.set_address(sdk::dhcp_option::requested_address, offer->yiaddr);
-    if (auto sid = offer->options.get_address(sdk::dhcp_option::server_identifier))
-      request.options.set_address(sdk::dhcp_option::server_identifier, *sid);
+    // RFC 2131 §4.3.2: a SELECTING request names the chosen server (option 54). The live service fills it
+    // in from the interface; without --server-address there is none, so the request names 0.0.0.0 rather
+    // than leaving 54 out, which would make it an INIT-REBOOT the responder may rightly ignore.
+    const auto sid = offer->options.get_address(sdk::dhcp_option::server_identifier);
+    request.options.set_address(sdk::dhcp_option::server_identifier, sid.value_or(sdk::ipv4_address()));
     std::cout << "\nDHCPREQUEST (selecting)\n";
+    if (!sid) std::cout << "  (no server identifier without --server-address: the request names 0.0.0.0)\n";
     auto ack = run_responders(p, request, facts, trace);
     print_steps(trace);
     if (!ack || ack->type() != sdk::dhcp_message_type::ack) {

@@ -169,3 +169,47 @@ TEST(explain, a_non_pxe_client_of_the_seed_gets_an_address_but_no_boot_file) {
   expect_lines_in_order(out, {"→ DHCPACK", "address: 192.168.24.203"});
   EXPECT_EQ(out.find("boot file: pxelinux.0"), std::string::npos) << out;
 }
+
+// What the operator guide's migration step runs: no --server-address, no --relay. A dynamic client on a
+// non-authoritative subnet used to be "refused" (the REQUEST carried no option 54, so it read as an
+// INIT-REBOOT the responder ignores) and a subnet-level boot file was lost (pxe-policy had no subnet).
+TEST(explain, a_dynamic_client_without_server_address_is_walked_to_its_boot_file) {
+  seed_setup s;
+  s.dir.write("dhcpd.conf", R"(
+subnet 10.9.0.0 netmask 255.255.255.0 {
+  range 10.9.0.50 10.9.0.60;
+  filename "pxelinux.0";
+  next-server 10.9.0.1;
+}
+)");
+  s.dir.write("root/pxelinux.cfg/default", "DEFAULT menu\nLABEL menu\nKERNEL bzImage\nINITRD initramfs.cpio.gz\n");
+  auto out = s.explain("--mac 52:54:00:12:34:56");
+  expect_lines_in_order(out, {
+                                 "→ DHCPOFFER",
+                                 "the request names 0.0.0.0",
+                                 "→ DHCPACK",
+                                 "address: 10.9.0.50",
+                                 "boot file: pxelinux.0",
+                                 "next server: 10.9.0.1",
+                                 "RRQ pxelinux.cfg/default",
+                                 "RRQ bzImage",
+                                 "RRQ initramfs.cpio.gz",
+                             });
+  // DEFAULT names a LABEL here, not an image to fetch.
+  EXPECT_EQ(out.find("RRQ menu"), std::string::npos) << out;
+}
+
+TEST(explain, a_uuid_that_is_not_hex_is_refused_not_a_crash) {
+  seed_setup s;
+  for (std::string bad : {"1g945908d6a641a9611d74a6ab80b83d", "b8945908d6a641a9611d74a6ab80b83", "b894-5908d6a641a9611d74a6ab80b83d"}) {
+    auto [status, out] = run(fmt::format("{} explain --plugins {} --mac 08:00:07:26:c0:a5 --uuid {} 2>&1", cli,
+                                         s.plugins, bad));
+    EXPECT_EQ(status, 2) << bad << "\n" << out;
+    EXPECT_NE(out.find("--uuid: '" + bad + "' is not 32 hex digits"), std::string::npos) << out;
+  }
+  // Both spellings of the seed's UUID reach pxelinux's search.
+  for (std::string good : {"b8945908-d6a6-41a9-611d-74a6ab80b83d", "B8945908D6A641A9611D74A6AB80B83D"}) {
+    auto out = s.explain("--mac 08:00:07:26:c0:a5 --server-address 192.168.24.202 --uuid " + good);
+    expect_lines_in_order(out, {"RRQ pxelinux.cfg/b8945908-d6a6-41a9-611d-74a6ab80b83d"});
+  }
+}

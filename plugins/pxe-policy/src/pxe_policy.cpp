@@ -38,7 +38,12 @@ std::optional<std::string> pxe_policy::decide_from_conf(const sdk::client_facts&
                                                         sdk::boot_decision& decision) const {
   if (!model_) return std::nullopt;
   auto request = isc_conf::options_from_facts(facts);
-  auto match = isc_conf::match_client(*model_, facts, request);
+  // No link address at all (`bootfw explain` without --relay or --server-address; a live request always
+  // has one): the only subnet is the one meant, as the isc-dhcp responder assumes in that case too.
+  const bool no_link = facts.relay.is_unspecified() && facts.interface_address.is_unspecified();
+  auto match = no_link && model_->subnets.size() == 1
+                   ? isc_conf::match_client(*model_, facts, request, model_->subnets[0].network)
+                   : isc_conf::match_client(*model_, facts, request);
   // No pool scope: the boot decision does not depend on the address the responder picks.
   auto r = isc_conf::resolve(match, nullptr);
   if (!r.filename && !r.next_server && !r.server_name) return std::nullopt;
