@@ -1,7 +1,7 @@
 // bootfw — the command line: run a server from plugins.toml, check a configuration, or run a subcommand.
 //
 //   bootfw --plugins plugins.toml [--log-level debug]     serve until SIGTERM/SIGINT; SIGHUP reloads
-//   bootfw --check --plugins plugins.toml                 validate (parse, load, configure); exit 0/1
+//   bootfw --check --plugins plugins.toml                 validate (parse, load, configure); exit 0/1/2
 //   bootfw explain --plugins plugins.toml --mac …         run the pipeline for a client without sockets
 //   bootfw <sub> …                                        runs bootfw-<sub> (hxip, import-isc, …)
 #include <bootfw/sdk/embed.hpp>
@@ -86,7 +86,8 @@ void usage(std::ostream& out, const po::options_description& opts) {
   out << "usage: bootfw --plugins plugins.toml [options]\n"
          "       bootfw --check --plugins plugins.toml\n"
          "       bootfw explain --plugins plugins.toml --mac MAC [--vendor-class S] [--user-class S] [--arch N] "
-         "[--relay ADDR]\n"
+         "[--uuid U]\n"
+         "                      [--relay ADDR] [--server-address ADDR] [--plugin-dir DIR]\n"
          "       bootfw hxip ADDRESS | bootfw hxip --chain [--mac M] [--ip A] [--uuid U]\n"
          "       bootfw import-isc dhcpd.conf\n\n"
       << opts;

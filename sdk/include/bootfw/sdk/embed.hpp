@@ -58,8 +58,10 @@ class server {
   void stop() noexcept;
   /// Re-reads plugins.toml and validates it fully (parse, load, configure) before swapping; on failure the
   /// running configuration stays and `error` says why. Returns true when the new configuration runs.
-  /// Every instance is restarted: TFTP transfers in progress end. When the new configuration fails to start
-  /// and the previous one cannot be started again either, the server stops (running() turns false).
+  /// Every instance is restarted with the new file. TFTP transfers in progress finish on the previous
+  /// tftp-transports for up to [server].reload_drain_seconds (0: they end at the reload; stop() ends them).
+  /// When the new configuration fails to start, the previous one is started again; when that fails too, the
+  /// server stops (running() turns false).
   bool reload(std::string& error);
   /// False before start(), after stop(), and after a reload that left nothing to run.
   bool running() const noexcept;
