@@ -114,18 +114,27 @@ void tftp_server::on_request(std::span<const std::byte> data, const sdk::datagra
   std::vector<tftp_session*> same_file;
   for (auto [it, end] = by_request_.equal_range({from.address.to_uint(), req.filename}); it != end; ++it)
     if (it->second->config().client == from) same_file.push_back(it->second);
+  bool oack_unanswered = false;
   for (tftp_session* existing : same_file) {
     if (auto heard = existing->last_heard(); heard && now - *heard < existing->timeout())
       return;  // the client is acknowledging that transfer
     if (existing->awaiting_option_ack()) {
       if (now - existing->began_at() < oack_crossing_window) return;  // sent before our OACK reached it
-      // Some PXE ROMs do not understand an OACK and just repeat their RRQ: end that attempt and, since the
-      // options are the same again, serve this retry without options (RFC 2347 lets the server ignore them).
-      existing->abandon("client repeated its request instead of acknowledging the OACK");
+      oack_unanswered = true;
     } else {
       if (existing->before_first_ack()) return;  // a retransmitted RRQ: the session retransmits on its timer
       existing->abandon("client restarted the transfer");
     }
+  }
+  if (oack_unanswered) {
+    // Some PXE ROMs do not understand an OACK and just repeat their RRQ: this retry is served without options
+    // (RFC 2347 lets the server ignore them). The first attempt stays open: a slow client may still
+    // acknowledge its OACK (RFC 1350 §4: its TID is fixed by our first reply) and then answers the new
+    // transfer with ERROR 5, which ends that one; a ROM that ignores the OACK lets the first time out.
+    remember_fallback(from.address, req.filename, option_names(req.options));
+    host_.log().debug(fmt::format("{} repeated its request for {} instead of acknowledging the OACK: served "
+                                  "without options, the first attempt stays open",
+                                  from.to_string(), req.filename));
   }
   if (!admit(from)) return;
   start_transfer(std::move(req), info, listener);

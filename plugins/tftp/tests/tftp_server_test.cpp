@@ -248,13 +248,39 @@ TEST_F(tftp_server_fixture, client_repeating_its_rrq_instead_of_acking_the_oack_
   EXPECT_EQ(net.sockets.back()->take().at(0).opcode(), 6);
   host.advance(500ms);                             // its own retransmission timeout, before ours (1 s)
   rrq("pxelinux.0", client_a, {{"tsize", "0"}});  // the same endpoint again: it did not understand the OACK
-  EXPECT_EQ(server->active_sessions(), 1u);        // the first attempt was abandoned
   ASSERT_EQ(net.sockets.size(), 2u);
   auto s = net.sockets.back()->take();
   EXPECT_EQ(s.at(0).opcode(), 3);  // DATA 1: no OACK this time
   EXPECT_EQ(s.at(0).to, client_a);
-  host.advance(1s);
-  EXPECT_TRUE(net.sockets[0]->sent.empty());  // the abandoned attempt never retransmits its OACK
+  auto& second = *net.sockets.back();
+  second.deliver(build_ack(1), client_a);
+  EXPECT_TRUE(drain(second, client_a) == files["pxelinux.0"].substr(512));
+  // The first attempt stayed open in case the client answered it after all; ignored, it times out.
+  EXPECT_EQ(server->active_sessions(), 1u);
+  for (int i = 0; i < 10; ++i) host.advance(1s);
+  EXPECT_EQ(server->active_sessions(), 0u);
+}
+
+// Found by probing: a slow client (or a slow path) resent its RRQ more than 250 ms after our OACK and then
+// acknowledged that OACK. Ending the first attempt for the repeat left the client, locked on the first TID
+// (RFC 1350 §4), with nothing: it answered the new transfer with ERROR 5 and got 0 bytes.
+TEST_F(tftp_server_fixture, a_client_that_acks_the_oack_after_repeating_its_rrq_keeps_its_transfer) {
+  rrq("pxelinux.0", client_a, {{"blksize", "600"}});
+  auto& first = *net.sockets.back();
+  EXPECT_EQ(first.take().at(0).opcode(), 6);
+  host.advance(400ms);
+  rrq("pxelinux.0", client_a, {{"blksize", "600"}});
+  ASSERT_EQ(net.sockets.size(), 2u);
+  auto& second = *net.sockets.back();
+  EXPECT_EQ(second.take().at(0).opcode(), 3);  // the repeat is served without options
+  first.deliver(build_ack(0), client_a);       // the client answers the OACK it got first
+  auto s = first.take();
+  ASSERT_EQ(s.size(), 1u);
+  EXPECT_EQ(s[0].payload().size(), 600u);          // DATA 1 at the negotiated size, on the first TID
+  second.deliver(build_error(error_code::unknown_transfer_id, "wrong TID"), client_a);
+  EXPECT_EQ(server->active_sessions(), 1u);        // the client's ERROR 5 ended the second transfer
+  first.deliver(build_ack(1), client_a);
+  EXPECT_TRUE(drain(first, client_a, 600) == files["pxelinux.0"].substr(600));
 }
 
 // Seen in a 1 000-node storm: the server read a client's RRQ late, the client had resent it, and the copy
