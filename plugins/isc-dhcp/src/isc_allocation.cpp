@@ -223,7 +223,14 @@ std::optional<address_choice> isc_responder::validate_for_client(const client_co
   }
   if (auto l = store_ ? store_->find(a) : std::nullopt;
       l && l->state == leases::lease_state::abandoned && l->holds_address(wall_seconds())) {
-    c.note("the REQUESTed address " + a.to_string() + " is abandoned: the client may reclaim it");
+    // RFC 2131 §4.3.3: the server MUST mark a declined address as not available. Only the last-resort
+    // offer of it (no free address left, "Reclaiming abandoned lease") may be taken up by its REQUEST;
+    // ISC dhcpd 4.4.3 (Debian) likewise does not hand a declined address to a client that just asks for it.
+    if (store_->offered_to(c.mac, c.client_id) != a) {
+      why = a.to_string() + " was declined (abandoned until its abandon time ends)";
+      return std::nullopt;
+    }
+    c.note("the REQUESTed address " + a.to_string() + " is abandoned and was offered as the last resort: reclaimed");
   }
   return address_choice{a, pool};
 }

@@ -96,18 +96,24 @@ TEST_F(abandon_fixture, abandoned_address_is_the_last_resort_when_nothing_else_i
   EXPECT_EQ(run(make_request(dhcp_message_type::discover, "52:54:00:00:00:05", false)).v, verdict::drop);
 }
 
-TEST_F(abandon_fixture, a_client_requesting_an_abandoned_address_may_reclaim_it) {
+// RFC 2131 §4.3.3: a declined address is not available. Found by probing: another client's INIT-REBOOT
+// for it was ACKed at once ("Reclaiming REQUESTed abandoned IP address"), where ISC dhcpd 4.4.3 gives it
+// to nobody who merely asks.
+TEST_F(abandon_fixture, a_client_requesting_an_abandoned_address_is_refused_it) {
   start({{"authoritative", true}}, three_addresses);
   ASSERT_EQ(offer("52:54:00:00:00:01"), a10);
   decline("52:54:00:00:00:01", a10);
-  auto r = make_request(dhcp_message_type::request, "52:54:00:00:00:07", false);  // INIT-REBOOT
-  r.msg.options.set_address(opt::requested_address, a10);
-  auto o = run(std::move(r));
-  auto sent = finish(o);
-  ASSERT_TRUE(sent);
-  EXPECT_EQ(sent->type(), dhcp_message_type::ack);
-  EXPECT_EQ(sent->yiaddr, a10);
-  EXPECT_EQ(plugin->store()->find(a10)->state, leases::lease_state::active);
+  for (auto mac : {"52:54:00:00:00:07", "52:54:00:00:00:01"}) {  // another client, then the one that declined
+    auto r = make_request(dhcp_message_type::request, mac, false);  // INIT-REBOOT
+    r.msg.options.set_address(opt::requested_address, a10);
+    auto o = run(std::move(r));
+    ASSERT_EQ(o.v, verdict::answer) << mac;  // a NAK is sent at once; only an ACK waits for the journal
+    EXPECT_EQ(o.reply.type(), dhcp_message_type::nak) << mac;
+  }
+  EXPECT_EQ(plugin->store()->find(a10)->state, leases::lease_state::abandoned);
+  EXPECT_FALSE(host.logged("Reclaiming"));
+  // The client that declined gets another address on its next DISCOVER.
+  EXPECT_EQ(offer("52:54:00:00:00:01"), a11);
 }
 
 TEST_F(abandon_fixture, restart_keeps_the_abandon_time_also_for_journals_written_before_it) {
