@@ -28,6 +28,8 @@ void isc_responder::fill_reply(const client_context& c, sdk::dhcp_message& reply
   reply.set_type(type);
   if (p.server_identifier) reply.options.set_address(opt::server_identifier, *p.server_identifier);
   if (lease_time) reply.options.set_u32(opt::lease_time, *lease_time);  // RFC 2131 §4.3.1: OFFER/ACK only
+  // RFC 3011 §3: a server that honours the subnet-selection option returns an identical copy, asked or not.
+  if (auto s = isc_conf::subnet_selection_of(c.message->options)) reply.options.set_address(118, *s);
   // ISC sends, when the client sent opt 55, what it asked for (plus the subnet mask, except to INFORM);
   // without opt 55, everything in scope. 58/59 only when configured (ISC 4.4 does not invent them).
   const auto prl = c.message->options.find(opt::parameter_request_list);

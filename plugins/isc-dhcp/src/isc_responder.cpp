@@ -32,7 +32,7 @@ sdk::verdict isc_responder::handle(sdk::dhcp_request& request, sdk::dhcp_message
     return verdict::drop;
   }
   c.client_id = facts.client_id;
-  const auto link = facts.relay.is_unspecified() ? facts.interface_address : facts.relay;
+  const auto link = isc_conf::link_address_of(facts, msg.options);
   if (type == sdk::dhcp_message_type::request && renewing(msg, facts)) {
     // RFC 2131 §4.3.2 RENEWING: unicast straight from the client (no relay), "the DHCP server will trust
     // the value in 'ciaddr'": the client's network is the one ciaddr is on, wherever the request came in.

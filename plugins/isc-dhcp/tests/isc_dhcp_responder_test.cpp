@@ -165,6 +165,44 @@ subnet 10.1.0.0 netmask 255.255.255.0 {
 }
 )";
 
+// The network is named by opt 82 sub-option 5 (RFC 3527), else opt 118 (RFC 3011), else giaddr, as in ISC
+// dhcpd's locate_network. Found by probing: both options were ignored and the giaddr's subnet answered.
+TEST_F(responder_fixture, link_selection_and_subnet_selection_name_the_clients_network) {
+  start({}, routed_conf);
+  auto discover = [&](std::string_view mac, auto&& shape) {
+    auto r = make_request(dhcp_message_type::discover, mac, false);
+    r.client.relay = r.msg.giaddr = ipv4_address(192, 168, 24, 1);
+    shape(r.msg.options);
+    r.client.options = r.msg.options;
+    return run(std::move(r));
+  };
+  auto in_10_1 = [](ipv4_address a) { return (a.to_uint() >> 8) == (ipv4_address(10, 1, 0, 0).to_uint() >> 8); };
+
+  auto o = discover("52:54:00:00:01:01", [](sdk::dhcp_options& op) { op.set_address(118, ipv4_address(10, 1, 0, 7)); });
+  ASSERT_EQ(o.v, verdict::answer);
+  EXPECT_TRUE(in_10_1(o.reply.yiaddr)) << o.reply.yiaddr.to_string();
+  EXPECT_EQ(o.reply.options.get_address(118), ipv4_address(10, 1, 0, 7));  // RFC 3011 §3: an identical copy
+
+  // Sub-option 1 (circuit id "c"), then 5 (link selection): 10.1.0.1.
+  o = discover("52:54:00:00:01:02", [](sdk::dhcp_options& op) {
+    op.set(opt::relay_agent_info, {1, 1, 'c', 5, 4, 10, 1, 0, 1});
+  });
+  ASSERT_EQ(o.v, verdict::answer);
+  EXPECT_TRUE(in_10_1(o.reply.yiaddr)) << o.reply.yiaddr.to_string();
+  EXPECT_FALSE(o.reply.options.get_address(118));
+
+  // Link selection wins over subnet selection; a malformed 118 (3 bytes) is not used.
+  o = discover("52:54:00:00:01:03", [](sdk::dhcp_options& op) {
+    op.set(opt::relay_agent_info, {5, 4, 192, 168, 24, 1});
+    op.set_address(118, ipv4_address(10, 1, 0, 7));
+  });
+  ASSERT_EQ(o.v, verdict::answer);
+  EXPECT_FALSE(in_10_1(o.reply.yiaddr)) << o.reply.yiaddr.to_string();
+  o = discover("52:54:00:00:01:04", [](sdk::dhcp_options& op) { op.set(118, {10, 1, 0}); });
+  ASSERT_EQ(o.v, verdict::answer);
+  EXPECT_FALSE(in_10_1(o.reply.yiaddr)) << o.reply.yiaddr.to_string();
+}
+
 // RFC 2131 §4.3.2: ciaddr set, no 50 and 54; unicast to this server (RENEWING) or broadcast (REBINDING).
 test::fake_request extending(std::string_view mac, ipv4_address ciaddr, bool broadcast) {
   auto r = make_request(dhcp_message_type::request, mac, false);

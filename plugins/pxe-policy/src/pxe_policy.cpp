@@ -40,7 +40,7 @@ std::optional<std::string> pxe_policy::decide_from_conf(const sdk::client_facts&
   auto request = isc_conf::options_from_facts(facts);
   // No link address at all (`bootfw explain` without --relay or --server-address; a live request always
   // has one): the only subnet is the one meant, as the isc-dhcp responder assumes in that case too.
-  const bool no_link = facts.relay.is_unspecified() && facts.interface_address.is_unspecified();
+  const bool no_link = isc_conf::link_address_of(facts, request).is_unspecified();
   auto match = no_link && model_->subnets.size() == 1
                    ? isc_conf::match_client(*model_, facts, request, model_->subnets[0].network)
                    : isc_conf::match_client(*model_, facts, request);

@@ -282,7 +282,28 @@ client_match match_client(const config_model& model, const sdk::client_facts& fa
 
 client_match match_client(const config_model& model, const sdk::client_facts& facts,
                           const sdk::dhcp_options& request) {
-  return match_client(model, facts, request, facts.relay.is_unspecified() ? facts.interface_address : facts.relay);
+  return match_client(model, facts, request, link_address_of(facts, request));
+}
+
+std::optional<sdk::ipv4_address> subnet_selection_of(const sdk::dhcp_options& request) {
+  auto v = request.find(118);  // RFC 3011 §3: code 118, length 4, one IPv4 address
+  if (!v || v->size() != 4) return std::nullopt;
+  return sdk::ipv4_address((*v)[0], (*v)[1], (*v)[2], (*v)[3]);
+}
+
+sdk::ipv4_address link_address_of(const sdk::client_facts& facts, const sdk::dhcp_options& request) {
+  // RFC 3527 §3: sub-option 5 of the relay agent information option, 4 bytes. Sub-options are
+  // code/length/value (RFC 3046 §2.0); a truncated list is not searched further.
+  if (auto ri = request.find(sdk::dhcp_option::relay_agent_info)) {
+    for (std::size_t i = 0; i + 2 <= ri->size();) {
+      const std::uint8_t code = (*ri)[i], len = (*ri)[i + 1];
+      if (i + 2 + len > ri->size()) break;
+      if (code == 5 && len == 4) return sdk::ipv4_address((*ri)[i + 2], (*ri)[i + 3], (*ri)[i + 4], (*ri)[i + 5]);
+      i += 2 + std::size_t(len);
+    }
+  }
+  if (auto s = subnet_selection_of(request)) return *s;
+  return facts.relay.is_unspecified() ? facts.interface_address : facts.relay;
 }
 
 const pool_decl* find_pool(const client_match& m, sdk::ipv4_address address) noexcept {

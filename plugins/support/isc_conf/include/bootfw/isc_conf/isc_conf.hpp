@@ -102,9 +102,17 @@ struct client_match {
 /// Matches a client; the subnet is chosen by `link_address` (see find_subnet()).
 client_match match_client(const config_model& model, const sdk::client_facts& facts,
                           const sdk::dhcp_options& request, sdk::ipv4_address link_address);
-/// Same, with link_address = facts.relay if set, else facts.interface_address.
+/// Same, with link_address = link_address_of(facts, request).
 client_match match_client(const config_model& model, const sdk::client_facts& facts,
                           const sdk::dhcp_options& request);
+
+/// The address that names the client's network, in ISC dhcpd's order (locate_network): the relay agent's
+/// link-selection sub-option (opt 82 sub-option 5, RFC 3527 §3), else the subnet-selection option (118,
+/// RFC 3011 §3), else giaddr, else the receiving interface's address. A malformed option is not used.
+sdk::ipv4_address link_address_of(const sdk::client_facts& facts, const sdk::dhcp_options& request);
+/// The subnet-selection option (118, RFC 3011) the request carried, when well-formed: the server that
+/// uses it returns an identical copy in its reply (RFC 3011 §3).
+std::optional<sdk::ipv4_address> subnet_selection_of(const sdk::dhcp_options& request);
 
 /// The pool (of the client's subnet or shared network) whose ranges contain `address`, or nullptr.
 const pool_decl* find_pool(const client_match& match, sdk::ipv4_address address) noexcept;
