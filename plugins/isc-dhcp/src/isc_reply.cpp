@@ -32,7 +32,9 @@ void isc_responder::fill_reply(const client_context& c, sdk::dhcp_message& reply
   if (auto s = isc_conf::subnet_selection_of(c.message->options)) reply.options.set_address(118, *s);
   // ISC sends, when the client sent opt 55, what it asked for (plus the subnet mask, except to INFORM);
   // without opt 55, everything in scope. 58/59 only when configured (ISC 4.4 does not invent them).
-  const auto prl = c.message->options.find(opt::parameter_request_list);
+  // An empty opt 55 is malformed (RFC 2132 §9.8: length 1 or more): read as absent, as ISC does.
+  auto prl = c.message->options.find(opt::parameter_request_list);
+  if (prl && prl->empty()) prl.reset();
   auto wanted = [&](std::uint8_t code) {
     if (!prl) return true;
     if (code == opt::subnet_mask && !inform) return true;

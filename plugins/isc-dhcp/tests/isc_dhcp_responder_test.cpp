@@ -426,6 +426,16 @@ TEST_F(responder_fixture, network_and_broadcast_addresses_in_a_range_are_never_h
       << "the broadcast address was offered";
 }
 
+// RFC 2132 §9.8: opt 55 has at least one code. An empty one got only the subnet mask; ISC reads it as absent.
+TEST_F(responder_fixture, an_empty_parameter_request_list_is_read_as_absent) {
+  start({}, dynamic_conf);
+  auto r = make_request(dhcp_message_type::discover, "52:54:00:00:00:31", false);
+  r.msg.options.set(opt::parameter_request_list, {});
+  auto o = run(std::move(r));
+  ASSERT_EQ(o.v, verdict::answer);
+  EXPECT_EQ(o.reply.options.get_address(opt::router), ipv4_address(192, 168, 24, 1));
+}
+
 TEST_F(responder_fixture, a_fixed_address_on_the_broadcast_address_is_warned_about) {
   std::string conf = dynamic_conf + R"(
 host odd { hardware ethernet 52:54:00:00:00:09; fixed-address 192.168.24.255; }
