@@ -24,11 +24,15 @@ sdk::verdict isc_responder::handle(sdk::dhcp_request& request, sdk::dhcp_message
     host_.log().write_limited(sdk::log_level::info, "bad-type", "request without a valid opt 53 from " + c.mac.to_string());
     return verdict::drop;
   }
-  if (facts.client_id.size() > leases::max_client_id) {
-    c.note("client identifier of " + std::to_string(facts.client_id.size()) + " bytes: ignored");
+  // RFC 2132 §9.14: a client identifier is at least 2 bytes (type and a value); ISC drops a shorter one
+  // rather than reading it as absent, which would give the client its MAC's lease.
+  const auto id = msg.options.find(opt::client_identifier);
+  if ((id && id->size() < 2) || facts.client_id.size() > leases::max_client_id) {
+    const auto n = id ? id->size() : facts.client_id.size();
+    c.note("client identifier of " + std::to_string(n) + " bytes: ignored");
     host_.log().write_limited(sdk::log_level::info, "bad-client-id",
                               "request from " + c.mac.to_string() + " with a " +
-                                  std::to_string(facts.client_id.size()) + "-byte client identifier: dropped");
+                                  std::to_string(n) + "-byte client identifier: dropped");
     return verdict::drop;
   }
   c.client_id = facts.client_id;

@@ -426,6 +426,23 @@ TEST_F(responder_fixture, network_and_broadcast_addresses_in_a_range_are_never_h
       << "the broadcast address was offered";
 }
 
+// RFC 2132 §9.14: opt 61 is at least 2 bytes. A shorter one was read as absent (the MAC's lease); ISC drops it.
+TEST_F(responder_fixture, a_client_identifier_shorter_than_two_bytes_is_dropped) {
+  start({}, dynamic_conf);
+  for (std::vector<std::uint8_t> id : {std::vector<std::uint8_t>{}, std::vector<std::uint8_t>{1}}) {
+    auto r = make_request(dhcp_message_type::discover, "52:54:00:00:00:32", false);
+    r.msg.options.set(opt::client_identifier, id);
+    r.client.client_id = id;
+    auto o = run(std::move(r));
+    EXPECT_EQ(o.v, verdict::drop) << id.size();
+    EXPECT_TRUE(o.req.noted("client identifier of " + std::to_string(id.size()) + " bytes: ignored")) << id.size();
+  }
+  auto r = make_request(dhcp_message_type::discover, "52:54:00:00:00:32", false);
+  r.msg.options.set(opt::client_identifier, {1, 0x52});
+  r.client.client_id = {1, 0x52};
+  EXPECT_EQ(run(std::move(r)).v, verdict::answer);
+}
+
 // RFC 2132 §9.8: opt 55 has at least one code. An empty one got only the subnet mask; ISC reads it as absent.
 TEST_F(responder_fixture, an_empty_parameter_request_list_is_read_as_absent) {
   start({}, dynamic_conf);
