@@ -25,43 +25,6 @@ const char* log_level_name(log_level l) noexcept {
   return "?";
 }
 
-std::string_view printable(std::string_view in, std::string& scratch) {
-  auto clean = [](unsigned char c) { return c >= 0x20 && c < 0x7f; };
-  std::size_t i = 0;
-  while (i < in.size() && clean(static_cast<unsigned char>(in[i]))) ++i;
-  if (i == in.size()) return in;  // the usual case: plain ASCII, no copy
-  scratch.assign(in.substr(0, i));
-  auto escape = [&](unsigned char c) { scratch += fmt::format("\\x{:02x}", c); };
-  while (i < in.size()) {
-    const auto c = static_cast<unsigned char>(in[i]);
-    if (clean(c)) {
-      scratch += char(c);
-      ++i;
-      continue;
-    }
-    // A well-formed UTF-8 sequence (RFC 3629 §4) of a printable code point passes; C1 controls
-    // (U+0080–U+009F), overlong forms, surrogates and stray bytes are escaped byte by byte.
-    std::size_t len = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
-    bool ok = len != 0 && i + len <= in.size();
-    std::uint32_t cp = len == 2 ? c & 0x1f : len == 3 ? c & 0x0f : c & 0x07;
-    for (std::size_t k = 1; ok && k < len; ++k) {
-      const auto cc = static_cast<unsigned char>(in[i + k]);
-      ok = (cc & 0xc0) == 0x80;
-      cp = cp << 6 | (cc & 0x3f);
-    }
-    ok = ok && cp >= 0xa0 && !(len == 3 && cp < 0x800) && !(len == 4 && (cp < 0x10000 || cp > 0x10ffff)) &&
-         !(cp >= 0xd800 && cp <= 0xdfff) && cp != 0x2028 && cp != 0x2029;
-    if (ok) {
-      scratch.append(in.substr(i, len));
-      i += len;
-    } else {
-      escape(c);
-      ++i;
-    }
-  }
-  return scratch;
-}
-
 void log_sink::write(log_level l, std::string_view source, std::string_view message) noexcept {
   if (!enabled(l)) return;
   try {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <bootfw/sdk/host.hpp>
+#include <bootfw/sdk/text.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -20,11 +21,10 @@ using sdk::log_level;
 std::optional<log_level> parse_log_level(std::string_view s) noexcept;
 const char* log_level_name(log_level l) noexcept;
 
-/// Where every line goes. One per server; thread-safe.
-/// `in` with control characters (C0, DEL, C1), line and paragraph separators and bytes that are not
-/// well-formed UTF-8 written as \xNN; `in` itself (no copy) when it is printable ASCII.
-std::string_view printable(std::string_view in, std::string& scratch);
+/// The escaping every log line gets (the SDK's, shared with plugins that echo client bytes elsewhere).
+using sdk::printable;
 
+/// Where every line goes. One per server; thread-safe.
 class log_sink {
  public:
   explicit log_sink(log_level level = log_level::info, std::FILE* out = stderr) : level_(level), out_(out) {}

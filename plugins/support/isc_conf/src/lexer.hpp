@@ -6,6 +6,7 @@
 #include <vector>
 
 #include <bootfw/isc_conf/isc_conf.hpp>
+#include <bootfw/sdk/text.hpp>
 
 namespace bootfw::isc_conf::detail {
 
@@ -19,9 +20,8 @@ struct token {
   bool is_punct(char c) const noexcept { return what == kind::punct && text.size() == 1 && text[0] == c; }
 };
 
-/// `s` safe to print on a terminal or in a log line: valid UTF-8 is kept, except control characters
-/// (C0, DEL, C1), which are written as \xNN, as is each byte that is not part of valid UTF-8 (RFC 3629 §4).
-std::string printable(std::string_view s);
+/// `s` safe to print on a terminal or in a log line (the SDK's escaping, as bootfw's log uses).
+using sdk::printable;
 
 /// Splits `text` into tokens; the last one is kind::end. Throws parse_error on an unterminated string.
 /// How many tokens a dhcpd.conf may have (4 million: about 300 000 host declarations).
