@@ -114,10 +114,12 @@ void pipeline::start() {
   }
 }
 
-void pipeline::stop() noexcept {
+void pipeline::stop() noexcept { stop_started(false); }
+
+void pipeline::stop_started(bool keep_draining) noexcept {
   for (auto it = std::rbegin(start_order); it != std::rend(start_order); ++it) {
     for (auto* s : chains_[std::size_t(*it)]) {
-      if (!s->started) continue;
+      if (!s->started || (keep_draining && s->idle)) continue;
       s->started = false;
       try {
         s->host->executor_impl().run_and_wait([&] { s->instance->stop(); });
@@ -142,17 +144,7 @@ std::size_t pipeline::drain() noexcept {
     s->idle = std::make_shared<std::atomic<bool>>(false);
     ++drained;
   }
-  for (auto it = std::rbegin(start_order); it != std::rend(start_order); ++it) {
-    for (auto* s : chains_[std::size_t(*it)]) {
-      if (!s->started || s->idle) continue;
-      s->started = false;
-      try {
-        s->host->executor_impl().run_and_wait([&] { s->instance->stop(); });
-      } catch (...) {
-      }
-      s->host->executor_impl().mark_stopped();
-    }
-  }
+  stop_started(true);
   return drained;
 }
 

@@ -67,6 +67,8 @@ class pipeline final : public pipeline_services {
   void set_trace(std::vector<std::string>* trace) noexcept { trace_ = trace; }
 
  private:
+  /// Stops every started instance in reverse start order; with keep_draining, not the draining transports.
+  void stop_started(bool keep_draining) noexcept;
   sdk::resolve_outcome open_from_providers(const std::string& path, bool traced);
   /// One trace line, built only when a trace is being taken (decide_boot runs for every DHCP message).
   template <class Make>
