@@ -35,26 +35,29 @@ isc_responder::isc_responder(sdk::host& host, const isc_settings& settings, leas
   // A subnet's network and broadcast addresses (RFC 919, RFC 950) are nobody's: a client given one cannot use
   // it, and the broadcast one would make every host on the link answer for it. Reserved like fixed
   // addresses, with a warning when a range includes them (a /31 or /32 has neither, RFC 3021).
+  std::unordered_map<std::uint32_t, std::string> unusable;  // address → "network address of subnet X"
   for (const auto& sub : model.subnets) {
     if (sub.netmask.to_uint() >= 0xfffffffeu) continue;
     for (const auto a : {sub.network, sdk::ipv4_address(sub.network.to_uint() | ~sub.netmask.to_uint())}) {
+      const std::string what = std::string(a == sub.network ? "network" : "broadcast") + " address of subnet " +
+                               sub.network.to_string();
       bool in_range = false;
       for (auto& [decl, ranges] : pools_)
         for (auto& r : ranges) in_range = in_range || r.contains(a);
       if (in_range)
-        host_.log().warn(sub.where.to_string() + ": a range includes " + a.to_string() + ", the " +
-                         (a == sub.network ? "network" : "broadcast") + " address of subnet " +
-                         sub.network.to_string() + ": never handed out");
-      // A host's fixed-address is its own and still given (as ISC dhcpd does), but it cannot work there.
-      for (const auto& h : model.hosts)
-        if (h.fixed_address == a)
-          host_.log().warn(h.where.to_string() + ": host " + h.name + ": fixed-address " + a.to_string() + " is the " +
-                           (a == sub.network ? "network" : "broadcast") + " address of subnet " +
-                           sub.network.to_string() + "; the client cannot use it");
+        host_.log().warn(sub.where.to_string() + ": a range includes " + a.to_string() + ", the " + what +
+                         ": never handed out");
+      unusable.emplace(a.to_uint(), what);
       fixed_addresses_.insert(a.to_uint());
       mark_busy(a, true);
     }
   }
+  // A host's fixed-address is its own and still given (as ISC dhcpd does), but it cannot work there.
+  for (const auto& h : model.hosts)
+    if (h.fixed_address)
+      if (auto it = unusable.find(h.fixed_address->to_uint()); it != unusable.end())
+        host_.log().warn(h.where.to_string() + ": host " + h.name + ": fixed-address " +
+                         h.fixed_address->to_string() + " is the " + it->second + "; the client cannot use it");
   if (store_) {
     const auto now = wall_seconds();
     store_->for_each([&](const leases::lease& l) {
