@@ -22,6 +22,12 @@ std::string where_of(const std::string& file, const toml::source_region& r) {
   return fmt::format("{}:{}:{}", file, r.begin.line, r.begin.column);
 }
 
+/// File order of two keys: toml++ keeps a table sorted by key, errors and config_view::keys() go by the file.
+bool earlier_in_file(const toml::key& a, const toml::key& b) {
+  const auto &x = a.source().begin, &y = b.source().begin;
+  return x.line != y.line ? x.line < y.line : x.column < y.column;
+}
+
 /// config_view over a toml++ node. The whole tree is built at construction so operator[] can hand out
 /// references; the document is shared so the views stay valid as long as any holder lives.
 class toml_view final : public sdk::config_view {
@@ -40,10 +46,8 @@ class toml_view final : public sdk::config_view {
         children_.emplace(key, std::make_unique<toml_view>(doc_, &v, file_, base_, path_ + "." + key, where_));
       }
       // toml++ keeps a table sorted by key; config_view promises file order (the first typo is reported first).
-      std::stable_sort(in_file_order.begin(), in_file_order.end(), [](const toml::key* a, const toml::key* b) {
-        const auto &x = a->source().begin, &y = b->source().begin;
-        return x.line != y.line ? x.line < y.line : x.column < y.column;
-      });
+      std::stable_sort(in_file_order.begin(), in_file_order.end(),
+                       [](const toml::key* a, const toml::key* b) { return earlier_in_file(*a, *b); });
       for (const auto* k : in_file_order) keys_.emplace_back(k->str());
     } else if (auto* a = node_->as_array()) {
       for (std::size_t i = 0; i < a->size(); ++i)
@@ -135,13 +139,10 @@ void check_keys(const std::string& file, const toml::table& t, std::string_view 
                 std::initializer_list<std::string_view> allowed) {
   // toml++ keeps a table sorted by key: the first unknown key in the file is the one reported.
   const toml::key* first = nullptr;
-  auto before = [](const toml::source_position& a, const toml::source_position& b) {
-    return a.line != b.line ? a.line < b.line : a.column < b.column;
-  };
   for (auto& [k, v] : t) {
     bool ok = false;
     for (auto a : allowed) ok = ok || a == k.str();
-    if (!ok && (!first || before(k.source().begin, first->source().begin))) first = &k;
+    if (!ok && (!first || earlier_in_file(k, *first))) first = &k;
   }
   if (!first) return;
   std::string list;
