@@ -3,7 +3,7 @@
 #include <benchmark/benchmark.h>
 
 #include "micro_pxe_request.hpp"
-#include "search_order.hpp"
+#include <bootfw/pxelinux_names/search_order.hpp>
 
 namespace {
 

@@ -14,6 +14,7 @@
 #include "cli.hpp"
 #include "config.hpp"
 #include "offline.hpp"
+#include <bootfw/pxelinux_names/search_order.hpp>  // plugins/support: the names a pxelinux client asks for
 
 namespace po = boost::program_options;
 
@@ -154,22 +155,18 @@ std::string in_directory(const std::string& directory, const std::string& name) 
 }
 
 /// What a pxelinux client asks for, in order (syslinux doc/pxelinux.txt): option 209 (configfile, RFC 5071) if
-/// the server sent one, else UUID, 01-MAC, hex IP and its prefixes, default, in its current directory. This
-/// models the client, not the server.
+/// the server sent one, else the search of pxelinux_names' search_order() — UUID, <htype>-MAC, hex IP and its
+/// prefixes, default — in its current directory. This models the client, not the server.
 std::vector<std::string> pxelinux_requests(const sdk::client_facts& f, const sdk::dhcp_message& ack) {
   auto dir = pxelinux_directory(ack);
   if (auto configfile = ack.options.get_string(209)) return {in_directory(dir, *configfile)};
-  std::vector<std::string> out;
-  if (f.uuid.size() == 17 && f.uuid[0] == 0) {  // RFC 4578 §2.5: type 0 and 16 octets, else pxelinux skips it
-    auto u = hex(std::span(f.uuid).subspan(1));
-    out.push_back(fmt::format("pxelinux.cfg/{}-{}-{}-{}-{}", u.substr(0, 8), u.substr(8, 4), u.substr(12, 4),
-                              u.substr(16, 4), u.substr(20)));
-  }
-  out.push_back("pxelinux.cfg/01-" + f.mac.to_string('-'));
-  auto h = fmt::format("{:08X}", ack.yiaddr.to_uint());
-  for (std::size_t n = 8; n >= 1; --n) out.push_back("pxelinux.cfg/" + h.substr(0, n));
-  out.push_back("pxelinux.cfg/default");
-  for (auto& name : out) name = dir + name;
+  pxelinux::client_identity client;
+  client.uuid = pxelinux::uuid_from_option(f.uuid);  // RFC 4578 §2.5: type 0 and 16 octets, else skipped
+  client.mac = f.mac;
+  client.hardware_type = ack.htype;
+  client.address = ack.yiaddr;
+  auto out = pxelinux::search_order(client);
+  for (auto& name : out) name = dir + "pxelinux.cfg/" + name;
   return out;
 }
 
@@ -308,17 +305,13 @@ int explain_main(int argc, char** argv) {
   if (vm.count("uuid")) {
     // 32 hex digits, or the 8-4-4-4-12 form pxelinux prints; option 97 is type 0 and the 16 bytes (RFC 4578 §2.5).
     const auto text = vm["uuid"].as<std::string>();
-    auto u = text;
-    if (u.size() == 36 && u[8] == '-' && u[13] == '-' && u[18] == '-' && u[23] == '-') std::erase(u, '-');
-    auto nibble = [](char c) {
-      return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-    };
-    if (u.size() != 32 || !std::all_of(u.begin(), u.end(), [&](char c) { return nibble(c) >= 0; })) {
+    auto u = pxelinux::parse_uuid(text);
+    if (!u) {
       std::cerr << fmt::format("bootfw explain: --uuid: '{}' is not 32 hex digits (or 8-4-4-4-12 with dashes)\n", text);
       return 2;
     }
     facts.uuid.push_back(0);
-    for (std::size_t i = 0; i < 32; i += 2) facts.uuid.push_back(std::uint8_t(nibble(u[i]) << 4 | nibble(u[i + 1])));
+    facts.uuid.insert(facts.uuid.end(), u->begin(), u->end());
   }
   for (auto [key, field] : {std::pair{"relay", &facts.relay}, std::pair{"server-address", &facts.interface_address}}) {
     if (!vm.count(key)) continue;

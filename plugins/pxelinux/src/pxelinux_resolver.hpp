@@ -13,7 +13,7 @@
 #include <bootfw/sdk/plugin.hpp>
 
 #include "node_config.hpp"
-#include "search_order.hpp"
+#include <bootfw/pxelinux_names/search_order.hpp>
 
 namespace bootfw::pxelinux {
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "search_order.hpp"
+#include <bootfw/pxelinux_names/search_order.hpp>
 
 namespace po = boost::program_options;
 using namespace bootfw;

@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <sstream>
 
-#include "search_order.hpp"
+#include <bootfw/pxelinux_names/search_order.hpp>
 
 using namespace bootfw;
 using namespace bootfw::pxelinux;

@@ -1,4 +1,4 @@
-#include "search_order.hpp"
+#include <bootfw/pxelinux_names/search_order.hpp>
 
 namespace bootfw::pxelinux {
 namespace {

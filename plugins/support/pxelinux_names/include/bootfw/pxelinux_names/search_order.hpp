@@ -3,7 +3,8 @@
 //   2. the ARP hardware type and address, lower-case hex with dashes: "01-88-99-aa-bb-cc-dd"
 //   3. the IPv4 address in upper-case hex ("C000025B"), then dropping one hex digit at a time to one digit
 //   4. "default"
-// Shared by the pxelinux config-resolver and the `bootfw hxip` tool. Pure functions, thread-safe.
+// Shared by the pxelinux config-resolver, the `bootfw hxip` tool and `bootfw explain` (which models the
+// client). Pure functions, thread-safe.
 #pragma once
 
 #include <array>
